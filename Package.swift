@@ -1,0 +1,118 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "dcos-installer",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dcos_generate_config", targets: ["dcos_generate_config"]),
+        .library(name: "InstallerConfig", targets: ["InstallerConfig"]),
+        .library(name: "InstallerGenconf", targets: ["InstallerGenconf"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+    ],
+    targets: [
+        // MARK: C libraries (system packages through pkg-config)
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibSSH2",
+            pkgConfig: "libssh2",
+            providers: [.apt(["libssh2-1-dev"])]
+        ),
+
+        // MARK: Libraries, one job each
+        // config.yaml → typed, validated configuration and derived values. Knows nothing of I/O beyond reading files.
+        .target(
+            name: "InstallerConfig",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // The release in templates/: manifest and strict Mustache rendering.
+        .target(
+            name: "InstallerRender",
+            dependencies: [
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Deterministic tar (ustar/pax) and gzip (zlib).
+        .target(
+            name: "InstallerArchive",
+            dependencies: ["CZlib"],
+            swiftSettings: swiftSettings
+        ),
+        // genconf: validate, derive, render, bundle, write serve/ atomically.
+        .target(
+            name: "InstallerGenconf",
+            dependencies: [
+                "InstallerConfig", "InstallerRender", "InstallerArchive",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The bootstrap HTTP server for genconf/serve.
+        .target(
+            name: "InstallerServe",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The SSH driver over libssh2.
+        .target(
+            name: "InstallerSSH",
+            dependencies: [
+                "CLibSSH2",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The thin executable
+        .executableTarget(
+            name: "dcos_generate_config",
+            dependencies: [
+                "InstallerConfig", "InstallerGenconf", "InstallerServe", "InstallerSSH",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "InstallerConfigTests", dependencies: ["InstallerConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "InstallerRenderTests", dependencies: ["InstallerRender"], swiftSettings: swiftSettings),
+        .testTarget(name: "InstallerArchiveTests", dependencies: ["InstallerArchive"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "InstallerGenconfTests",
+            dependencies: ["InstallerGenconf", "InstallerConfig", "InstallerArchive"],
+            resources: [.copy("Golden")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "InstallerServeTests", dependencies: ["InstallerServe"], swiftSettings: swiftSettings),
+        .testTarget(name: "InstallerSSHTests", dependencies: ["InstallerSSH"], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: [], swiftSettings: swiftSettings),
+    ]
+)

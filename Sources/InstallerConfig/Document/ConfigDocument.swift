@@ -1,0 +1,195 @@
+import Foundation
+import Yams
+
+/// A parsed config.yaml: its text (for snippets) and its top-level entries in file order.
+public struct ConfigDocument: Sendable {
+    /// The path as shown to the user in messages.
+    public let path: String
+    public let text: String
+    public let entries: [YAMLPair]
+
+    /// The largest config file we read. A 10,000-node cluster's config is well under 1 MiB.
+    public static let maximumSize = 64 * 1024 * 1024
+
+    /// Reads and parses a config file. Problems with the file itself (missing, unreadable, not text,
+    /// not YAML, not a mapping, duplicate keys) come back as diagnostics, never as a crash.
+    public static func load(path: String) -> (document: ConfigDocument?, diagnostics: [Diagnostic]) {
+        let data: Data
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            if let size = attributes[.size] as? Int, size > maximumSize {
+                return (nil, [.error(nil, at: nil, "The file is \(size) bytes; config files larger than \(maximumSize) bytes are refused. Check that \(path) is the right file.")])
+            }
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch let error as CocoaError where error.code == .fileReadNoSuchFile || error.code == .fileNoSuchFile {
+            return (
+                nil,
+                [
+                    .error(
+                        nil,
+                        at: nil,
+                        "No config file found at \(path). Create it (see genconf/config.yaml in the installer's repository for an example) or point --genconf-dir at the directory that holds it."
+                    )
+                ]
+            )
+        } catch {
+            return (nil, [.error(nil, at: nil, "Cannot read \(path): \(error.localizedDescription). Check that it exists and is readable.")])
+        }
+        return parse(data: data, path: path)
+    }
+
+    /// Parses config bytes. `path` is only used in messages.
+    public static func parse(data: Data, path: String) -> (document: ConfigDocument?, diagnostics: [Diagnostic]) {
+        if let nul = data.firstIndex(of: 0) {
+            let line = data[data.startIndex..<nul].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+            return (nil, [.error(nil, at: SourceLocation(line: line, column: 1), "The file contains a NUL byte, so it is not a text file. config.yaml must be UTF-8 YAML text.")])
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            let (line, offset) = firstInvalidUTF8(data)
+            return (nil, [.error(nil, at: SourceLocation(line: line, column: 1), "The file is not valid UTF-8 text (invalid byte at offset \(offset)). config.yaml must be UTF-8 YAML text; re-save it as UTF-8.")])
+        }
+        return parse(text: text, path: path)
+    }
+
+    /// Parses config text. `path` is only used in messages.
+    public static func parse(text: String, path: String) -> (document: ConfigDocument?, diagnostics: [Diagnostic]) {
+        let root: Node?
+        do {
+            let parser = try Parser(yaml: text, resolver: .basic, constructor: .default, encoding: .utf8)
+            root = try parser.singleRoot()
+        } catch let error as YamlError {
+            return (nil, [YAMLErrorTranslator(text: text).diagnostic(for: error)])
+        } catch {
+            return (nil, [.error(nil, at: nil, "Unable to parse the file as YAML: \(error).")])
+        }
+        guard let root else {
+            return (nil, [.error(nil, at: SourceLocation(line: 1, column: 1), "The file is empty. It must be a YAML mapping of configuration keys, for example:\n    cluster_name: my-cluster\n    bootstrap_url: http://10.0.0.1:8080")])
+        }
+        var diagnostics: [Diagnostic] = []
+        let value = convert(root, diagnostics: &diagnostics, topLevelKey: nil)
+        guard case .mapping(let pairs, _) = value else {
+            return (nil, [.error(nil, at: value.location, "The top level of the file is \(value.kindDescription), but it must be a mapping of configuration keys (`key: value` lines, starting in the first column).")])
+        }
+        return (ConfigDocument(path: path, text: text, entries: pairs), diagnostics)
+    }
+
+    static func location(_ mark: Mark?) -> SourceLocation {
+        guard let mark else { return SourceLocation(line: 1, column: 1) }
+        return SourceLocation(line: mark.line, column: mark.column)
+    }
+
+    private static func convert(_ node: Node, diagnostics: inout [Diagnostic], topLevelKey: String?) -> YAMLValue {
+        switch node {
+        case .scalar(let scalar):
+            let location = location(scalar.mark)
+            if scalar.style == .plain {
+                return .scalar(YAMLScalar(plain: scalar.string, location: location))
+            }
+            return .scalar(YAMLScalar(text: scalar.string, kind: .string, location: location))
+        case .sequence(let sequence):
+            var items: [YAMLValue] = []
+            items.reserveCapacity(sequence.count)
+            for item in sequence { items.append(convert(item, diagnostics: &diagnostics, topLevelKey: topLevelKey)) }
+            return .sequence(items, location(sequence.mark))
+        case .mapping(let mapping):
+            var pairs: [YAMLPair] = []
+            pairs.reserveCapacity(mapping.count)
+            for (key, value) in mapping {
+                guard case .scalar(let keyScalar) = key else {
+                    diagnostics.append(.error(topLevelKey, at: location(key.mark), "A mapping key must be plain text, not a list or mapping."))
+                    continue
+                }
+                let name = keyScalar.string
+                pairs.append(YAMLPair(key: name, keyLocation: location(keyScalar.mark), value: convert(value, diagnostics: &diagnostics, topLevelKey: topLevelKey ?? name)))
+            }
+            return .mapping(pairs, location(mapping.mark))
+        case .alias(let alias):
+            diagnostics.append(.error(topLevelKey, at: location(alias.mark), "YAML aliases (*name) are not supported in config.yaml; write the value out."))
+            return .scalar(YAMLScalar(text: "", kind: .null, location: location(alias.mark)))
+        }
+    }
+
+    private static func firstInvalidUTF8(_ data: Data) -> (line: Int, offset: Int) {
+        var line = 1
+        var index = data.startIndex
+        while index < data.endIndex {
+            let byte = data[index]
+            let length: Int
+            switch byte {
+            case 0x00...0x7F: length = 1
+            case 0xC2...0xDF: length = 2
+            case 0xE0...0xEF: length = 3
+            case 0xF0...0xF4: length = 4
+            default: return (line, index - data.startIndex)
+            }
+            if length > 1 {
+                let end = index + length
+                guard end <= data.endIndex, data[(index + 1)..<end].allSatisfy({ $0 & 0xC0 == 0x80 }) else {
+                    return (line, index - data.startIndex)
+                }
+            }
+            if byte == 0x0A { line += 1 }
+            index += length
+        }
+        return (line, data.count)
+    }
+}
+
+/// Turns libyaml's terse errors into messages that say what to do.
+struct YAMLErrorTranslator {
+    let text: String
+
+    func diagnostic(for error: YamlError) -> Diagnostic {
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let location = SourceLocation(line: mark.line, column: mark.column)
+            if lineContainsTab(mark.line) {
+                return .error(nil, at: location, "This line contains a tab character. YAML does not allow tabs for indentation; indent with spaces.")
+            }
+            var message = "Invalid YAML: \(problem)"
+            if let context { message += " (\(context.text.isEmpty ? "" : context.text + " ")at line \(context.mark.line), column \(context.mark.column))" }
+            return .error(nil, at: location, message + ". Check the indentation and quoting on this line and the one before it.")
+        case .reader(let problem, let offset, _, _):
+            return .error(nil, at: nil, "The file cannot be read as YAML text: \(problem)\(offset.map { " at byte \($0)" } ?? "").")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            let key = duplicates.first ?? ""
+            let lines = topLevelLines(of: key)
+            let location =
+                lines.count > 1
+                ? SourceLocation(line: lines[1], column: 1) : SourceLocation(line: context.mark.line, column: context.mark.column)
+            let seen = lines.count > 1 ? " (lines \(lines.map(String.init).joined(separator: ", ")))" : ""
+            return .error(lines.isEmpty ? nil : key, at: location, "The key \(names) is written more than once\(seen). Keep exactly one: YAML would silently use only the last one.")
+        default:
+            return .error(nil, at: nil, "Invalid YAML: \(error).")
+        }
+    }
+
+    private func lineContainsTab(_ line: Int) -> Bool {
+        var current = 1
+        for character in text.utf8 {
+            if character == UInt8(ascii: "\n") {
+                current += 1
+                if current > line { return false }
+            } else if character == UInt8(ascii: "\t"), current == line || current == line - 1 {
+                return true
+            }
+        }
+        return false
+    }
+
+    private func topLevelLines(of key: String) -> [Int] {
+        var result: [Int] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.hasPrefix(key) {
+                let rest = line.dropFirst(key.count).drop { $0 == " " }
+                if rest.hasPrefix(":") { result.append(index + 1) }
+            } else if line.hasPrefix("\"\(key)\"") || line.hasPrefix("'\(key)'") {
+                result.append(index + 1)
+            }
+        }
+        return result
+    }
+}

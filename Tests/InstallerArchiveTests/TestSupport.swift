@@ -1,0 +1,2 @@
+import InstallerArchive
+import Testing

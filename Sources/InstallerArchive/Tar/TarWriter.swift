@@ -37,10 +37,10 @@ public struct TarWriter: Sendable {
         for member in members {
             append(member, to: &out)
         }
-        out.append(contentsOf: repeatElement(0, count: 2 * TarFormat.blockSize))
+        out.append(contentsOf: TarFormat.zeros[..<(2 * TarFormat.blockSize)])
         let remainder = out.count % TarFormat.recordSize
         if remainder != 0 {
-            out.append(contentsOf: repeatElement(0, count: TarFormat.recordSize - remainder))
+            out.append(contentsOf: TarFormat.zeros[..<(TarFormat.recordSize - remainder)])
         }
         return out
     }
@@ -182,7 +182,7 @@ public struct TarWriter: Sendable {
     private static func appendData(_ data: [UInt8], to out: inout [UInt8]) {
         guard !data.isEmpty else { return }
         out.append(contentsOf: data)
-        out.append(contentsOf: repeatElement(0, count: TarFormat.paddedSize(data.count) - data.count))
+        out.append(contentsOf: TarFormat.zeros[..<(TarFormat.paddedSize(data.count) - data.count)])
     }
 
     /// Splits a name into ustar `prefix` (at most 155 bytes) and `name` (at most 100 bytes, not empty)

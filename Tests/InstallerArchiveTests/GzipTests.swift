@@ -29,7 +29,11 @@ struct GzipTests {
         }
     }
 
-    @Test("output equals Python's zlib.compressobj(level, DEFLATED, 31)", .enabled(if: Tool.hasPython), arguments: [1, 6, 9])
+    @Test(
+        "output equals Python's zlib.compressobj(level, DEFLATED, 31)",
+        .enabled(if: Tool.hasPython),
+        arguments: [1, 6, 9]
+    )
     func matchesPython(level: Int) throws {
         try withTemporaryDirectory { directory in
             for (index, input) in Self.inputs.enumerated() {

@@ -95,7 +95,9 @@ struct InteropTests {
             let result = try python(script, [bundle.path])
             try #require(result.status == 0, "\(result.errorOutput)")
             let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.output)) as? [[Any]])
-            let members = try TarReader.read(try gunzip(try makeTarGz(entries: try Fixture.entries(), mtime: Fixture.mtime), maxOutput: 1 << 20))
+            let members = try TarReader.read(
+                try gunzip(try makeTarGz(entries: try Fixture.entries(), mtime: Fixture.mtime), maxOutput: 1 << 20)
+            )
             try #require(rows.count == members.count)
             for (row, member) in zip(rows, members) {
                 #expect(row[0] as? String == member.path)

@@ -55,7 +55,9 @@ struct TarEntryTests {
 
     @Test("modes with bits beyond 0o7777 are rejected", arguments: [UInt32(0o10644), 0o100755, 0xFFFF_FFFF])
     func badModes(mode: UInt32) throws {
-        let error = try #require(expectArchiveError(.invalidMode) { try TarEntry.file("bin/x", contents: [], mode: mode) })
+        let error = try #require(
+            expectArchiveError(.invalidMode) { try TarEntry.file("bin/x", contents: [], mode: mode) }
+        )
         #expect(error.path == "bin/x")
         #expect(error.description.contains(String(mode, radix: 8)))
     }

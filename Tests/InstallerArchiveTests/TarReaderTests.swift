@@ -90,7 +90,9 @@ struct TarReaderTests {
 
     @Test(
         "malformed pax records are rejected",
-        arguments: ["13 path=abc\n", "9 path=abc\n", "0 x\n", "x path=abc\n", "11 pathabc\n", "11 path=abcX", "11path=abc\n"]
+        arguments: [
+            "13 path=abc\n", "9 path=abc\n", "0 x\n", "x path=abc\n", "11 pathabc\n", "11 path=abcX", "11path=abc\n",
+        ]
     )
     func badPaxRecords(record: String) throws {
         var archive = try TarWriter().archive([try .file(String(repeating: "p", count: 101), contents: [])])

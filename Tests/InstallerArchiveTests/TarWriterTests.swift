@@ -95,7 +95,9 @@ struct TarWriterTests {
             try TarWriter().archive([try .file("a", contents: [1]), try .file("a", contents: [1])])
         }
         // An explicit directory that is also an implied parent is not a duplicate.
-        #expect(try TarReader.read(TarWriter().archive([try .file("d/f", contents: []), try .directory("d")])).count == 2)
+        #expect(
+            try TarReader.read(TarWriter().archive([try .file("d/f", contents: []), try .directory("d")])).count == 2
+        )
     }
 
     @Test("paths are compared as bytes: NFC and NFD spellings are different members")

@@ -4,8 +4,10 @@ internal import CZlib
 ///
 /// The gzip header is fixed (MTIME 0, no file name, OS 3 as zlib writes it), so the output depends only
 /// on the input bytes, the level and the zlib version (``zlibVersion``; record it next to any checksum of
-/// the output). For levels 1 to 9 the bytes do not depend on how the input is split into ``write(_:)-(UnsafeRawBufferPointer)``
-/// calls, and equal Python's `zlib.compressobj(level, zlib.DEFLATED, 31)` on the same zlib.
+/// the output). For levels 1 to 9 the bytes also do not depend on how the input is split into `write`
+/// calls, and they equal Python's `zlib.compressobj(level, zlib.DEFLATED, 31)` on the same zlib (both
+/// are checked by the tests). Level 0 (stored blocks) sizes its blocks by the pieces it is given, so
+/// its bytes are reproducible only for the same sequence of writes.
 ///
 /// Write input in any number of pieces, collect compressed bytes with ``takeOutput()`` whenever
 /// convenient (for example to write them to a file), and end with ``finish()``, which returns the rest:
@@ -144,7 +146,9 @@ public struct GzipWriter: ~Copyable {
         }
     }
 
-    private static func failure(_ rc: Int32, _ stream: UnsafeMutablePointer<z_stream>, during step: String) -> ArchiveError {
+    private static func failure(_ rc: Int32, _ stream: UnsafeMutablePointer<z_stream>, during step: String)
+        -> ArchiveError
+    {
         let detail = stream.pointee.msg.map { String(cString: $0) } ?? zlibCodeName(rc)
         return ArchiveError(
             .compressionFailed,

@@ -250,13 +250,21 @@ private struct Header {
             Self.put(prefix, in: .prefix, of: block)
             // Checksum: six octal digits, NUL, space, computed with the field counted as spaces.
             let checksum = TarFormat.checksum(of: UnsafeBufferPointer(block))
-            Self.putOctal(UInt64(checksum), in: TarFormat.Field(offset: TarFormat.Field.checksum.offset, length: 7), of: block)
+            Self.putOctal(
+                UInt64(checksum),
+                in: TarFormat.Field(offset: TarFormat.Field.checksum.offset, length: 7),
+                of: block
+            )
             block[TarFormat.Field.checksum.offset + 7] = UInt8(ascii: " ")
             out.append(contentsOf: block)
         }
     }
 
-    private static func put(_ bytes: ArraySlice<UInt8>, in field: TarFormat.Field, of block: UnsafeMutableBufferPointer<UInt8>) {
+    private static func put(
+        _ bytes: ArraySlice<UInt8>,
+        in field: TarFormat.Field,
+        of block: UnsafeMutableBufferPointer<UInt8>
+    ) {
         precondition(bytes.count <= field.length, "tar header value longer than its field")
         var offset = field.offset
         for byte in bytes {
@@ -266,7 +274,11 @@ private struct Header {
     }
 
     /// Writes `value` as zero-padded octal digits filling the field but its last byte, which stays NUL.
-    private static func putOctal(_ value: UInt64, in field: TarFormat.Field, of block: UnsafeMutableBufferPointer<UInt8>) {
+    private static func putOctal(
+        _ value: UInt64,
+        in field: TarFormat.Field,
+        of block: UnsafeMutableBufferPointer<UInt8>
+    ) {
         var rest = value
         var offset = field.offset + field.length - 2
         while offset >= field.offset {

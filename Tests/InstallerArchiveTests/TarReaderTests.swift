@@ -106,11 +106,14 @@ struct TarReaderTests {
         #expect(error.description.contains("pax"))
     }
 
-    @Test("pax records override path, mtime and owner; an empty value deletes a key")
+    @Test("pax records override path, size, mtime and owner; an empty value deletes a key")
     func paxOverrides() throws {
         // A hand-built pax member, as another writer might produce it.
         var records: [UInt8] = []
-        for record in ["path=ünï/long", "mtime=1700000000.123456789", "uid=1000", "gid=1001", "uname=core", "gname="] {
+        let keys = [
+            "path=ünï/long", "size=4", "mtime=1700000000.123456789", "uid=1000", "gid=1001", "uname=core", "gname=",
+        ]
+        for record in keys {
             let length = record.utf8.count + 2 + 2  // space, newline, and two length digits
             try #require(length < 100)
             records += bytes("\(length) \(record)\n")
@@ -120,6 +123,10 @@ struct TarReaderTests {
             try .file("a-pax", contents: records), try .file("short", contents: bytes("data")),
         ])
         rewriteHeader(&archive, at: 0) { block in block[156] = UInt8(ascii: "x") }
+        // As for members of 8 GiB or more, the ustar size field says 0 and the pax record has the size.
+        rewriteHeader(&archive, at: 1024) { block in
+            block.replaceSubrange((1024 + 124)..<(1024 + 136), with: bytes("00000000000") + [0])
+        }
         let members = try TarReader.read(archive)
         #expect(members.count == 1)
         let member = try #require(members.first)
@@ -129,6 +136,22 @@ struct TarReaderTests {
         #expect(member.userID == 1000 && member.groupID == 1001)
         #expect(member.userName == "core")
         #expect(member.groupName == "root")
+    }
+
+    @Test("numeric fields may use GNU's base-256 form or space padding")
+    func numericForms() throws {
+        var archive = try TarWriter().archive([try .file("f", contents: bytes("data"))])
+        rewriteHeader(&archive, at: 0) { block in
+            block.replaceSubrange(124..<136, with: [0x80] + [UInt8](repeating: 0, count: 10) + [4])
+            block.replaceSubrange(136..<148, with: bytes("   17777777 "))
+        }
+        let member = try #require(try TarReader.read(archive).first)
+        #expect(member.contents == bytes("data"))
+        #expect(member.modificationTime == 0o17777777)
+        rewriteHeader(&archive, at: 0) { block in block[124] = 0xFF }  // negative base-256
+        expectArchiveError(.corruptTar) { try TarReader.read(archive) }
+        rewriteHeader(&archive, at: 0) { block in block.replaceSubrange(124..<136, with: bytes("0000000009x") + [0]) }
+        expectArchiveError(.corruptTar) { try TarReader.read(archive) }
     }
 
     @Test("reads GNU tar's deterministic pax output", .enabled(if: Tool.hasTar))

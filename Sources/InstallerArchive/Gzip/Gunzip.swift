@@ -24,9 +24,10 @@ public func gunzip(_ bytes: [UInt8], maxOutput: Int) throws(ArchiveError) -> [UI
     }
 }
 
-/// Owns one zlib inflate stream.
+/// Owns one zlib inflate stream and the buffer it writes into.
 private struct Inflater: ~Copyable {
     private let stream: UnsafeMutablePointer<z_stream>
+    private let scratch: UnsafeMutableBufferPointer<UInt8>
 
     init() throws(ArchiveError) {
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
@@ -42,16 +43,19 @@ private struct Inflater: ~Copyable {
             )
         }
         self.stream = stream
+        self.scratch = .allocate(capacity: 64 * 1024)
     }
 
     deinit {
         inflateEnd(stream)
         stream.deinitialize(count: 1)
         stream.deallocate()
+        scratch.deallocate()
     }
 
     mutating func inflate(_ input: UnsafeBufferPointer<UInt8>, maxOutput: Int) throws(ArchiveError) -> [UInt8] {
         let stream = self.stream
+        let scratch = self.scratch
         // One byte past the limit tells "exactly at the limit" from "over it".
         let limit = maxOutput == .max ? maxOutput : maxOutput + 1
         var output: [UInt8] = []
@@ -70,19 +74,15 @@ private struct Inflater: ~Copyable {
                 stream.pointee.avail_in = uInt(piece)
                 consumed += piece
             }
-            let start = output.count
-            let room = min(max(output.capacity - start, 64 * 1024, start / 2), limit - start)
-            output.append(contentsOf: repeatElement(0, count: room))
-            let (rc, unused) = output.withUnsafeMutableBufferPointer { buffer in
-                stream.pointee.next_out = buffer.baseAddress.map { $0 + start }
-                stream.pointee.avail_out = uInt(min(room, 1 << 30))
-                let rc = CZlib.inflate(stream, Z_NO_FLUSH)
-                let unused = room - (min(room, 1 << 30) - Int(stream.pointee.avail_out))
-                stream.pointee.next_out = nil
-                stream.pointee.avail_out = 0
-                return (rc, unused)
-            }
-            output.removeLast(unused)
+            // Never offer more room than the limit allows, plus the one byte that detects overflow.
+            let room = min(scratch.count, limit - output.count)
+            stream.pointee.next_out = scratch.baseAddress
+            stream.pointee.avail_out = uInt(room)
+            let rc = CZlib.inflate(stream, Z_NO_FLUSH)
+            let unused = Int(stream.pointee.avail_out)
+            stream.pointee.next_out = nil
+            stream.pointee.avail_out = 0
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<(room - unused)]))
             let position = consumed - Int(stream.pointee.avail_in)  // bytes of input used so far
             if output.count > maxOutput {
                 throw ArchiveError(
@@ -101,7 +101,8 @@ private struct Inflater: ~Copyable {
                 memberStart = position
                 inflateReset(stream)
             case Z_OK, Z_BUF_ERROR:
-                if rc == Z_BUF_ERROR, position == input.count, unused > 0 {
+                // No progress although there was room: all input is used and the stream has not ended.
+                if rc == Z_BUF_ERROR, unused > 0 {
                     throw ArchiveError(
                         .truncatedGzip,
                         "Cannot decompress: the gzip data ends after \(input.count) bytes, before the end of the "

@@ -4,8 +4,10 @@ internal import CZlib
 ///
 /// The gzip header is fixed (MTIME 0, no file name, OS 3 as zlib writes it), so the output depends only
 /// on the input bytes, the level and the zlib version (``zlibVersion``; record it next to any checksum of
-/// the output). For levels 1 to 9 the bytes do not depend on how the input is split into ``write(_:)-(UnsafeRawBufferPointer)``
-/// calls, and equal Python's `zlib.compressobj(level, zlib.DEFLATED, 31)` on the same zlib.
+/// the output). For levels 1 to 9 the bytes also do not depend on how the input is split into `write`
+/// calls, and they equal Python's `zlib.compressobj(level, zlib.DEFLATED, 31)` on the same zlib (both
+/// are checked by the tests). Level 0 (stored blocks) sizes its blocks by the pieces it is given, so
+/// its bytes are reproducible only for the same sequence of writes.
 ///
 /// Write input in any number of pieces, collect compressed bytes with ``takeOutput()`` whenever
 /// convenient (for example to write them to a file), and end with ``finish()``, which returns the rest:
@@ -26,10 +28,11 @@ public struct GzipWriter: ~Copyable {
 
     /// zlib keeps a pointer back to the stream, so it lives on the heap and never moves.
     private let stream: UnsafeMutablePointer<z_stream>
+    /// zlib writes here; each call's output is then appended to `output` in one copy.
+    private let scratch: UnsafeMutableBufferPointer<UInt8>
     private var output: [UInt8] = []
 
-    /// Output space offered to zlib per call when no larger capacity is already reserved.
-    private static let outputChunk = 32 * 1024
+    private static let scratchSize = 64 * 1024
     /// `avail_in` is 32-bit; larger inputs are fed in pieces of this size.
     private static let maxInputChunk = 1 << 30
 
@@ -57,12 +60,14 @@ public struct GzipWriter: ~Copyable {
             throw error
         }
         self.stream = stream
+        self.scratch = .allocate(capacity: Self.scratchSize)
     }
 
     deinit {
         deflateEnd(stream)
         stream.deinitialize(count: 1)
         stream.deallocate()
+        scratch.deallocate()
     }
 
     /// Compresses `bytes`. Compressed output accumulates until ``takeOutput()`` or ``finish()``.
@@ -94,8 +99,8 @@ public struct GzipWriter: ~Copyable {
         return takeOutput()
     }
 
-    /// Reserves room for `count` more output bytes, so a one-shot compression sized with
-    /// ``worstCaseOutputSize(_:)`` runs in a single zlib call without growing the output.
+    /// Reserves room for `count` more output bytes, so that a one-shot compression sized with
+    /// ``worstCaseOutputSize(_:)`` never grows the output array.
     mutating func reserveOutputCapacity(_ count: Int) {
         output.reserveCapacity(output.count + count)
     }
@@ -116,27 +121,15 @@ public struct GzipWriter: ~Copyable {
             stream.pointee.next_in = nil
             stream.pointee.avail_in = 0
         }
+        let scratch = self.scratch
         while true {
-            // Offer zlib zero-filled space at the end of `output`, then trim what it left unused. Use the
-            // spare capacity when there is enough, but for plain writes no more than this input can need,
-            // so that many small writes do not each clear a large spare area.
-            let start = output.count
-            let spare = output.capacity - start
-            let room =
-                flush == Z_FINISH
-                ? max(spare, Self.outputChunk)
-                : max(Self.outputChunk, min(spare, worstCaseOutputSize(Int(stream.pointee.avail_in))))
-            output.append(contentsOf: repeatElement(0, count: room))
-            let (rc, unused) = output.withUnsafeMutableBufferPointer { buffer in
-                stream.pointee.next_out = buffer.baseAddress.map { $0 + start }
-                stream.pointee.avail_out = uInt(room)
-                let rc = CZlib.deflate(stream, flush)
-                let unused = Int(stream.pointee.avail_out)
-                stream.pointee.next_out = nil
-                stream.pointee.avail_out = 0
-                return (rc, unused)
-            }
-            output.removeLast(unused)
+            stream.pointee.next_out = scratch.baseAddress
+            stream.pointee.avail_out = uInt(scratch.count)
+            let rc = CZlib.deflate(stream, flush)
+            let unused = Int(stream.pointee.avail_out)
+            stream.pointee.next_out = nil
+            stream.pointee.avail_out = 0
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<(scratch.count - unused)]))
             switch rc {
             case Z_STREAM_END:
                 return
@@ -153,7 +146,9 @@ public struct GzipWriter: ~Copyable {
         }
     }
 
-    private static func failure(_ rc: Int32, _ stream: UnsafeMutablePointer<z_stream>, during step: String) -> ArchiveError {
+    private static func failure(_ rc: Int32, _ stream: UnsafeMutablePointer<z_stream>, during step: String)
+        -> ArchiveError
+    {
         let detail = stream.pointee.msg.map { String(cString: $0) } ?? zlibCodeName(rc)
         return ArchiveError(
             .compressionFailed,

@@ -11,6 +11,8 @@ enum TarFormat {
     static let ustarMagic: [UInt8] = Array("ustar\0".utf8)
     static let ustarVersion: [UInt8] = Array("00".utf8)
     static let rootName: [UInt8] = Array("root".utf8)
+    /// Zeros for block and record padding, appended as slices (one copy, no per-byte work).
+    static let zeros = [UInt8](repeating: 0, count: recordSize)
 
     /// A field of the 512-byte header.
     struct Field {

@@ -4,6 +4,9 @@
 ///
 /// It reads what ``TarWriter`` writes and what GNU tar and Python's `tarfile` write in ustar or pax
 /// format. Hard links, devices, FIFOs and GNU long-name members are rejected as unsupported.
+///
+/// Paths are reported as stored and are not checked for safety (an archive from elsewhere may hold
+/// `../x` or `/etc/x`); validate them, for example with ``TarEntry``, before using them to write files.
 public enum TarReader {
     /// One member as read from an archive.
     public struct Member: Sendable, Hashable {
@@ -15,9 +18,13 @@ public enum TarReader {
         public let mode: UInt32
         /// The modification time in whole seconds since 1970.
         public let modificationTime: Int
+        /// The owner's numeric user ID.
         public let userID: Int
+        /// The owner's numeric group ID.
         public let groupID: Int
+        /// The owner's user name (`root` in our archives).
         public let userName: String
+        /// The owner's group name (`root` in our archives).
         public let groupName: String
 
         /// The size of a file's contents; 0 for directories and symbolic links.
@@ -86,7 +93,9 @@ private struct Parser {
             let headerOffset = offset
             try verifyChecksum(block)
             guard block[TarFormat.Field.magic.range].starts(with: "ustar".utf8) else {
-                throw corrupt("the header at byte \(headerOffset) has no ustar magic; only ustar and pax archives are read")
+                throw corrupt(
+                    "the header at byte \(headerOffset) has no ustar magic; only ustar and pax archives are read"
+                )
             }
             let typeflag = block[TarFormat.Field.typeflag.offset]
             let size = try number(in: .size, of: block, override: pax?.size)
@@ -105,7 +114,9 @@ private struct Parser {
 
             switch typeflag {
             case TarFormat.TypeFlag.paxExtended:
-                guard pax == nil else { throw corrupt("two pax extended headers follow each other at byte \(headerOffset)") }
+                guard pax == nil else {
+                    throw corrupt("two pax extended headers follow each other at byte \(headerOffset)")
+                }
                 pax = try parsePax(data, at: headerOffset)
                 continue
             case TarFormat.TypeFlag.paxGlobal:
@@ -152,12 +163,13 @@ private struct Parser {
     private func verifyChecksum(_ block: UnsafeBufferPointer<UInt8>) throws(ArchiveError) {
         let stored = try number(in: .checksum, of: block)
         let unsigned = TarFormat.checksum(of: block)
+        guard stored != Int(unsigned) else { return }
         // Some old writers summed signed bytes; GNU tar and Python accept either sum.
         var signed: Int32 = 0
         for (index, byte) in block.enumerated() {
             signed &+= TarFormat.Field.checksum.range.contains(index) ? 32 : Int32(Int8(bitPattern: byte))
         }
-        guard stored == Int(unsigned) || stored == Int(signed) else {
+        guard stored == Int(signed) else {
             throw ArchiveError(
                 .checksumMismatch,
                 "Cannot read the tar archive: the header at byte \(offset) has checksum \(stored) but its bytes sum "
@@ -229,14 +241,17 @@ private struct Parser {
     private func appendDigit(_ digit: Int, base: Int, to value: Int) throws(ArchiveError) -> Int {
         let (shifted, overflow1) = value.multipliedReportingOverflow(by: base)
         let (result, overflow2) = shifted.addingReportingOverflow(digit)
-        guard !overflow1, !overflow2 else { throw corrupt("the header at byte \(offset) has a number that is too large") }
+        guard !overflow1, !overflow2 else {
+            throw corrupt("the header at byte \(offset) has a number that is too large")
+        }
         return result
     }
 
     // MARK: Pax records
 
     /// Parses `"<length> <key>=<value>\n"` records.
-    private func parsePax(_ data: UnsafeBufferPointer<UInt8>, at headerOffset: Int) throws(ArchiveError) -> PaxOverrides {
+    private func parsePax(_ data: UnsafeBufferPointer<UInt8>, at headerOffset: Int) throws(ArchiveError) -> PaxOverrides
+    {
         var overrides = PaxOverrides()
         var position = 0
         while position < data.count {
@@ -244,7 +259,9 @@ private struct Parser {
             var cursor = position
             while cursor < data.count, data[cursor] != UInt8(ascii: " ") {
                 let digit = data[cursor] &- UInt8(ascii: "0")
-                guard digit < 10, length < 1 << 40 else { throw badPax(headerOffset, "a record length is not a number") }
+                guard digit < 10, length < 1 << 40 else {
+                    throw badPax(headerOffset, "a record length is not a number")
+                }
                 length = length * 10 + Int(digit)
                 cursor += 1
             }
@@ -270,7 +287,11 @@ private struct Parser {
             case "gid": overrides.groupID = try decimal(value, key, headerOffset)
             case "mtime":
                 // Seconds, possibly with a fraction; whole seconds are kept.
-                overrides.modificationTime = try decimal(value.map { String($0.prefix { $0 != "." }) }, key, headerOffset)
+                overrides.modificationTime = try decimal(
+                    value.map { String($0.prefix { $0 != "." }) },
+                    key,
+                    headerOffset
+                )
             default:
                 break  // atime, ctime, charset, comment, vendor keys: not needed to list members.
             }

@@ -37,10 +37,10 @@ public struct TarWriter: Sendable {
         for member in members {
             append(member, to: &out)
         }
-        out.append(contentsOf: repeatElement(0, count: 2 * TarFormat.blockSize))
+        out.append(contentsOf: TarFormat.zeros[..<(2 * TarFormat.blockSize)])
         let remainder = out.count % TarFormat.recordSize
         if remainder != 0 {
-            out.append(contentsOf: repeatElement(0, count: TarFormat.recordSize - remainder))
+            out.append(contentsOf: TarFormat.zeros[..<(TarFormat.recordSize - remainder)])
         }
         return out
     }
@@ -182,7 +182,7 @@ public struct TarWriter: Sendable {
     private static func appendData(_ data: [UInt8], to out: inout [UInt8]) {
         guard !data.isEmpty else { return }
         out.append(contentsOf: data)
-        out.append(contentsOf: repeatElement(0, count: TarFormat.paddedSize(data.count) - data.count))
+        out.append(contentsOf: TarFormat.zeros[..<(TarFormat.paddedSize(data.count) - data.count)])
     }
 
     /// Splits a name into ustar `prefix` (at most 155 bytes) and `name` (at most 100 bytes, not empty)
@@ -250,13 +250,21 @@ private struct Header {
             Self.put(prefix, in: .prefix, of: block)
             // Checksum: six octal digits, NUL, space, computed with the field counted as spaces.
             let checksum = TarFormat.checksum(of: UnsafeBufferPointer(block))
-            Self.putOctal(UInt64(checksum), in: TarFormat.Field(offset: TarFormat.Field.checksum.offset, length: 7), of: block)
+            Self.putOctal(
+                UInt64(checksum),
+                in: TarFormat.Field(offset: TarFormat.Field.checksum.offset, length: 7),
+                of: block
+            )
             block[TarFormat.Field.checksum.offset + 7] = UInt8(ascii: " ")
             out.append(contentsOf: block)
         }
     }
 
-    private static func put(_ bytes: ArraySlice<UInt8>, in field: TarFormat.Field, of block: UnsafeMutableBufferPointer<UInt8>) {
+    private static func put(
+        _ bytes: ArraySlice<UInt8>,
+        in field: TarFormat.Field,
+        of block: UnsafeMutableBufferPointer<UInt8>
+    ) {
         precondition(bytes.count <= field.length, "tar header value longer than its field")
         var offset = field.offset
         for byte in bytes {
@@ -266,7 +274,11 @@ private struct Header {
     }
 
     /// Writes `value` as zero-padded octal digits filling the field but its last byte, which stays NUL.
-    private static func putOctal(_ value: UInt64, in field: TarFormat.Field, of block: UnsafeMutableBufferPointer<UInt8>) {
+    private static func putOctal(
+        _ value: UInt64,
+        in field: TarFormat.Field,
+        of block: UnsafeMutableBufferPointer<UInt8>
+    ) {
         var rest = value
         var offset = field.offset + field.length - 2
         while offset >= field.offset {

@@ -19,7 +19,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
@@ -30,6 +30,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Linux calls Swift's Glibc module lacks: renameat2(RENAME_EXCHANGE) and crypt(3) from libcrypt.
+        .systemLibrary(name: "CLinux"),
         .systemLibrary(
             name: "CLibSSH2",
             pkgConfig: "libssh2",
@@ -58,11 +60,17 @@ let package = Package(
             dependencies: ["CZlib"],
             swiftSettings: swiftSettings
         ),
+        // Operating-system facilities over CLinux: atomic directory swap, file locks, crypt(3), terminal input.
+        .target(
+            name: "InstallerSystem",
+            dependencies: ["CLinux"],
+            swiftSettings: swiftSettings
+        ),
         // genconf: validate, derive, render, bundle, write serve/ atomically.
         .target(
             name: "InstallerGenconf",
             dependencies: [
-                "InstallerConfig", "InstallerRender", "InstallerArchive",
+                "InstallerConfig", "InstallerRender", "InstallerArchive", "InstallerSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -94,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "dcos_generate_config",
             dependencies: [
-                "InstallerConfig", "InstallerGenconf", "InstallerServe", "InstallerSSH",
+                "InstallerConfig", "InstallerGenconf", "InstallerServe", "InstallerSSH", "InstallerSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -103,7 +111,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "InstallerConfigTests", dependencies: ["InstallerConfig"], swiftSettings: swiftSettings),
-        .testTarget(name: "InstallerRenderTests", dependencies: ["InstallerRender"], swiftSettings: swiftSettings),
+        .testTarget(name: "InstallerRenderTests", dependencies: ["InstallerRender", "InstallerConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "InstallerArchiveTests", dependencies: ["InstallerArchive"], swiftSettings: swiftSettings),
         .testTarget(
             name: "InstallerGenconfTests",

@@ -9,7 +9,12 @@ struct TemplateChecker {
         case object([String: TemplateValue])
         case scalarItem
         case transparent
+        /// Inside a section over a list that is empty for this rendering: its items' names are unknown.
+        case emptyList
     }
+
+    /// swift-mustache's sequence transforms, booleans inside a section over a list.
+    private static let sequenceFlags: Set<String> = ["first()", "last()", "even()", "odd()"]
 
     func check(_ text: String) -> [RenderError] {
         var errors: [RenderError] = []
@@ -47,6 +52,11 @@ struct TemplateChecker {
             case ">", "=", "<", "$":
                 errors.append(RenderError(file: file, line: tagLine, "The Mustache tag '{{\(sigil)...}}' is not supported in release templates; use only variables and sections."))
             case "#", "^":
+                if Self.sequenceFlags.contains(name) && !frames.isEmpty {
+                    frames.append(.transparent)
+                    open.append((name, tagLine))
+                    continue
+                }
                 let value = lookup(name, frames: frames)
                 switch value {
                 case nil:
@@ -62,6 +72,8 @@ struct TemplateChecker {
                 case .list(let items)?:
                     if sigil == "^" {
                         frames.append(.transparent)
+                    } else if items.isEmpty {
+                        frames.append(.emptyList)
                     } else if items.allSatisfy({ if case .object = $0 { true } else { false } }) && !items.isEmpty {
                         var keys: [String: TemplateValue] = [:]
                         for case .object(let members) in items { keys.merge(members) { current, _ in current } }
@@ -116,6 +128,10 @@ struct TemplateChecker {
             }
         }
         if found == nil { found = root[head] }
+        if found == nil, frames.contains(where: { if case .emptyList = $0 { true } else { false } }) {
+            // An item of a list that is empty here: accept the name, nothing will be rendered.
+            return parts.count == 1 ? .bool(false) : nil
+        }
         for part in parts.dropFirst() {
             guard case .object(let members)? = found else { return nil }
             found = members[part]

@@ -75,6 +75,25 @@ public struct TemplateRenderer: Sendable {
         return out
     }
 
+    /// Loads, checks and renders one template that is not part of the node files (the node installer).
+    public func renderTemplate(at relativePath: String, values: [String: TemplateValue]) throws(RenderErrors) -> String {
+        let display = "templates/\(relativePath)"
+        guard let data = FileManager.default.contents(atPath: directory + "/" + relativePath),
+            let text = String(validating: data, as: UTF8.self)
+        else {
+            throw RenderErrors(errors: [RenderError(file: display, "The template is missing or not UTF-8 text.")])
+        }
+        let problems = TemplateChecker(file: display, root: values).check(text)
+        guard problems.isEmpty else { throw RenderErrors(errors: problems) }
+        let template: MustacheTemplate
+        do {
+            template = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + text)
+        } catch {
+            throw RenderErrors(errors: [RenderError(file: display, "Invalid Mustache template: \(error).")])
+        }
+        return template.render(values.mapValues(\.mustacheValue))
+    }
+
     /// Checks every template against `values` (all branches), then renders each role.
     public func render(values: [String: TemplateValue]) throws(RenderErrors) -> [Role: RoleRendering] {
         var errors: [RenderError] = []

@@ -1,0 +1,140 @@
+import Foundation
+import InstallerConfig
+import InstallerRender
+import InstallerSystem
+import Logging
+
+/// `dcos_generate_config --genconf`: config.yaml → validated values → rendered release → role bundles,
+/// dcos_install.sh and manifest.json in genconf/serve, replaced atomically.
+public enum Genconf {
+    /// The node installer template, relative to the templates directory.
+    public static let installScriptTemplate = "dcos_install.sh.mustache"
+
+    /// Validates config.yaml for a stage (`.genconf` for --genconf, `.ssh` for --validate-config).
+    public static func validate(_ options: GenconfOptions, stage: ConfigStage) -> (document: ConfigDocument?, result: ValidationResult) {
+        ConfigValidator.validateFile(at: options.configPath, stage: stage, baseDirectory: options.baseDirectory)
+    }
+
+    /// Runs genconf. On any failure the previous serve/ is left exactly as it was.
+    public static func run(_ options: GenconfOptions, logger: Logger) throws(GenconfError) -> GenconfResult {
+        let (document, validation) = validate(options, stage: .genconf)
+        guard let config = validation.config else { throw .invalidConfig(validation.diagnostics, document: document) }
+        logger.debug("Configuration is valid", metadata: ["keys": "\(config.userKeys.count)"])
+
+        let renderer: TemplateRenderer
+        do {
+            renderer = try TemplateRenderer(directory: options.templatesDirectory)
+        } catch {
+            throw .release(error)
+        }
+        let release = renderer.manifest.release
+        var values = DerivedValues.compute(config).mapValues(TemplateValue.init)
+        let configID = Self.configID(values: values, releaseText: renderer.releaseText)
+        values["config_id"] = .string(configID)
+        values["release_name"] = .string(release.name)
+        values["release_version"] = .string(release.version)
+        logger.debug("Configuration id", metadata: ["config_id": "\(configID)"])
+
+        let catalog = try PackageCatalog.scan(directory: options.packagesDirectory, manifest: renderer.manifest)
+        for warning in catalog.warnings { logger.warning("\(warning)") }
+
+        let renderings: [Role: RoleRendering]
+        do {
+            renderings = try renderer.render(values: values)
+        } catch {
+            throw .release(error)
+        }
+        let clusterName = config.string("cluster_name")
+        var bundles: [RoleBundle] = []
+        for role in Role.allCases {
+            let bundle = try RoleBundle.build(
+                rendering: renderings[role]!,
+                packages: catalog.entries(for: role),
+                configID: configID,
+                clusterName: clusterName,
+                release: release
+            )
+            logger.debug("Built bundle", metadata: ["role": "\(role)", "bundle": "\(bundle.servePath)", "files": "\(bundle.fileCount)"])
+            bundles.append(bundle)
+        }
+
+        var scriptValues = values
+        scriptValues["roles"] = .list(
+            bundles.map {
+                .object(["role": .string($0.role.rawValue), "bundle": .string($0.servePath), "sha256": .string($0.sha256), "size": .string(String($0.bytes.count))])
+            }
+        )
+        scriptValues["packages"] = .list(
+            catalog.entries.map {
+                .object([
+                    "name": .string($0.name), "file": .string($0.servePath), "sha256": .string($0.sha256),
+                    "size": .string(String($0.size)), "roles_list": .string($0.roles.map(\.rawValue).joined(separator: " ")),
+                ])
+            }
+        )
+        let script: [UInt8]
+        do {
+            script = Array(try renderer.renderTemplate(at: installScriptTemplate, values: scriptValues).utf8)
+        } catch {
+            throw .release(error)
+        }
+
+        let output = ServeOutput(
+            bundles: bundles,
+            packages: catalog.entries,
+            installScript: script,
+            configID: configID,
+            clusterName: clusterName,
+            bootstrapURL: config.string("bootstrap_url"),
+            release: release
+        )
+        try ServeDirectoryWriter(genconfDirectory: options.genconfDirectory).write(output, logger: logger)
+
+        return GenconfResult(
+            serveDirectory: options.serveDirectory,
+            configID: configID,
+            clusterName: clusterName,
+            release: release,
+            bundles: bundles.map { .init(role: $0.role, path: $0.servePath, sha256: $0.sha256, size: $0.bytes.count, files: $0.fileCount) },
+            packages: catalog.entries.map { .init(name: $0.name, path: $0.servePath, sha256: $0.sha256, size: $0.size, roles: $0.roles) },
+            installScriptSHA256: output.installScriptSHA256,
+            diagnostics: validation.diagnostics,
+            packageWarnings: catalog.warnings
+        )
+    }
+
+    /// The configuration id: SHA-256 over every template value and the release's text. Any change to a
+    /// value (including the ip-detect script's text) or to the release gives a new id.
+    static func configID(values: [String: TemplateValue], releaseText: String) -> String {
+        var text = "dcos-installer/config-id/v1\n"
+        text += TemplateValue.object(values).canonicalJSON
+        text += "\n"
+        text += releaseText
+        return Digest.sha256(text)
+    }
+}
+
+extension TemplateValue {
+    init(_ json: JSONValue) {
+        switch json {
+        case .null: self = .string("")
+        case .bool(let flag): self = .bool(flag)
+        case .int(let number): self = .string(String(number))
+        case .double(let number): self = .string(JSONValue.double(number).encoded())
+        case .string(let text): self = .string(text)
+        case .array(let items): self = .list(items.map(TemplateValue.init))
+        case .object(let members): self = .object(members.mapValues(TemplateValue.init))
+        }
+    }
+
+    var json: JSONValue {
+        switch self {
+        case .string(let text): .string(text)
+        case .bool(let flag): .bool(flag)
+        case .list(let items): .array(items.map(\.json))
+        case .object(let members): .object(members.mapValues(\.json))
+        }
+    }
+
+    var canonicalJSON: String { json.encoded() }
+}

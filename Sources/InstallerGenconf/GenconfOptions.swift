@@ -1,0 +1,21 @@
+/// Where genconf reads and writes.
+public struct GenconfOptions: Sendable {
+    /// The genconf directory (holds config.yaml, ip-detect, packages/, and receives serve/).
+    public var genconfDirectory: String
+    /// The release (manifest.yaml and templates).
+    public var templatesDirectory: String
+
+    public init(genconfDirectory: String, templatesDirectory: String) {
+        self.genconfDirectory = genconfDirectory
+        self.templatesDirectory = templatesDirectory
+    }
+
+    public var configPath: String { genconfDirectory + "/config.yaml" }
+    public var serveDirectory: String { genconfDirectory + "/serve" }
+    public var packagesDirectory: String { genconfDirectory + "/packages" }
+    /// Relative paths in config.yaml (`genconf/ip-detect`) resolve against the directory holding genconf/.
+    public var baseDirectory: String {
+        guard let slash = genconfDirectory.lastIndex(of: "/") else { return "." }
+        return slash == genconfDirectory.startIndex ? "/" : String(genconfDirectory[..<slash])
+    }
+}

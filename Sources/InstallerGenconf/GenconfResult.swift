@@ -1,0 +1,56 @@
+import InstallerConfig
+import InstallerRender
+
+/// What a successful genconf produced.
+public struct GenconfResult: Sendable {
+    public struct Bundle: Sendable {
+        public var role: Role
+        public var path: String
+        public var sha256: String
+        public var size: Int
+        public var files: Int
+    }
+
+    public struct Package: Sendable {
+        public var name: String
+        public var path: String
+        public var sha256: String
+        public var size: Int
+        public var roles: [Role]
+    }
+
+    public var serveDirectory: String
+    public var configID: String
+    public var clusterName: String
+    public var release: ReleaseManifest.Release
+    public var bundles: [Bundle]
+    public var packages: [Package]
+    public var installScriptSHA256: String
+    /// Warnings from validation (diagnostics) and from the package scan.
+    public var diagnostics: [Diagnostic]
+    public var packageWarnings: [String]
+
+    /// The stable JSON shown by `--genconf --json`.
+    public var json: JSONValue {
+        .object([
+            "serve_directory": .string(serveDirectory),
+            "config_id": .string(configID),
+            "cluster_name": .string(clusterName),
+            "release": .object(["name": .string(release.name), "version": .string(release.version)]),
+            "bundles": .object(
+                Dictionary(
+                    uniqueKeysWithValues: bundles.map {
+                        ($0.role.rawValue, JSONValue.object(["path": .string($0.path), "sha256": .string($0.sha256), "size": .int($0.size), "files": .int($0.files)]))
+                    }
+                )
+            ),
+            "packages": .array(
+                packages.map {
+                    .object(["name": .string($0.name), "path": .string($0.path), "sha256": .string($0.sha256), "size": .int($0.size), "roles": .array($0.roles.map { .string($0.rawValue) })])
+                }
+            ),
+            "install_script": .object(["path": .string("dcos_install.sh"), "sha256": .string(installScriptSHA256)]),
+            "warnings": .array(diagnostics.warnings.map { .string($0.description) } + packageWarnings.map(JSONValue.string)),
+        ])
+    }
+}

@@ -1,0 +1,42 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reading secrets from the terminal without echo.
+public enum Terminal {
+    /// Prompts on stderr and reads one line from the terminal with echo off. When stdin is not a
+    /// terminal, reads one line from stdin (for scripts: `echo secret | tool --hash-password`).
+    public static func readSecret(prompt: String) -> String? {
+        let isTTY = isatty(STDIN_FILENO) == 1
+        var saved = termios()
+        if isTTY {
+            writeError(prompt)
+            tcgetattr(STDIN_FILENO, &saved)
+            var silent = saved
+            silent.c_lflag &= ~tcflag_t(ECHO)
+            tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
+        }
+        defer {
+            if isTTY {
+                tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
+                writeError("\n")
+            }
+        }
+        guard let line = readLine(strippingNewline: true) else { return nil }
+        return line.hasSuffix("\r") ? String(line.dropLast()) : line
+    }
+
+    /// Writes text to standard error, unbuffered.
+    public static func writeError(_ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress! + offset, $0.count - offset) }
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+
+    public static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    public static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+}

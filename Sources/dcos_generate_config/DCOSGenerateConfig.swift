@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import InstallerConfig
+import InstallerGenconf
+import Logging
+
+/// The command line of `dcos_generate_config`: DC/OS's flags, one mode at a time, `--genconf` by default.
+struct DCOSGenerateConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dcos_generate_config",
+        abstract: "DC/OS install and configuration utility.",
+        discussion: """
+            Reads genconf/config.yaml (DC/OS 1.11 schema), validates it, and writes genconf/serve/: one bundle \
+            per role, the node installer dcos_install.sh and manifest.json. Without a mode flag, --genconf runs.
+
+            Results go to stdout (JSON with --json); logs and errors go to stderr.
+
+            Exit codes:
+              0  success
+              1  invalid configuration, or the run failed
+              2  usage error (unknown flag, two modes at once, ...)
+            """
+    )
+
+    // MARK: Modes (at most one)
+
+    @Flag(help: "Create the install files in genconf/serve from genconf/config.yaml (the default mode).")
+    var genconf = false
+
+    @Flag(help: "Validate genconf/config.yaml for --genconf and the SSH actions; print every problem.")
+    var validateConfig = false
+
+    @Flag(help: "Hash a password (SHA-512 crypt) for superuser_password_hash and print it; prompts without echo when no PASSWORD is given.")
+    var hashPassword = false
+
+    @Flag(help: "Print the version as JSON.")
+    var version = false
+
+    @Flag(help: "Print every config.yaml key with its type, default and meaning (Markdown, or JSON with --json).")
+    var listKeys = false
+
+    @Argument(help: ArgumentHelp("The password for --hash-password.", valueName: "password"))
+    var password: String?
+
+    // MARK: Options
+
+    @Option(help: ArgumentHelp("The genconf directory (config.yaml, ip-detect, packages/; receives serve/).", valueName: "dir"))
+    var genconfDir = "genconf"
+
+    @Option(help: ArgumentHelp("The release templates directory (default: ./templates, or the one installed beside the binary).", valueName: "dir"))
+    var templatesDir: String?
+
+    @Flag(help: "Machine-readable output on stdout.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Verbose log output (debug).")
+    var verbose = false
+
+    @Flag(help: "Accepted for DC/OS compatibility; has no effect.")
+    var offline = false
+
+    @Flag(help: "Accepted for DC/OS compatibility; this installer never sends telemetry.")
+    var cliTelemetryDisabled = false
+
+    enum Mode: String {
+        case genconf = "--genconf"
+        case validateConfig = "--validate-config"
+        case hashPassword = "--hash-password"
+        case version = "--version"
+        case listKeys = "--list-keys"
+    }
+
+    var modes: [Mode] {
+        [(genconf, Mode.genconf), (validateConfig, .validateConfig), (hashPassword, .hashPassword), (version, .version), (listKeys, .listKeys)]
+            .filter(\.0).map(\.1)
+    }
+
+    func validate() throws {
+        if modes.count > 1 {
+            throw ValidationError("Choose one mode; got \(modes.map(\.rawValue).joined(separator: " and ")).")
+        }
+        if password != nil && modes != [.hashPassword] {
+            throw ValidationError("Unexpected argument '\(password!)'. Only --hash-password takes a value.")
+        }
+    }
+
+    mutating func execute() async throws -> Int32 {
+        let level: Logger.Level = verbose ? .debug : .info
+        LoggingSystem.bootstrap { label in
+            var handler = StderrLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "dcos_generate_config")
+        let context = CommandContext(genconfDir: genconfDir, templatesDir: templatesDir, json: json, verbose: verbose, logger: logger)
+        switch modes.first ?? .genconf {
+        case .genconf: return GenconfMode.run(context)
+        case .validateConfig: return ValidateMode.run(context)
+        case .hashPassword: return HashPasswordMode.run(password: password, json: json)
+        case .version: return VersionMode.run()
+        case .listKeys: return ListKeysMode.run(json: json)
+        }
+    }
+}
+
+/// What every mode needs: resolved paths, output format, logger.
+struct CommandContext {
+    var genconfDir: String
+    var templatesDir: String?
+    var json: Bool
+    var verbose: Bool
+    var logger: Logger
+
+    var options: GenconfOptions {
+        GenconfOptions(genconfDirectory: Paths.absolute(genconfDir), templatesDirectory: Paths.templatesDirectory(explicit: templatesDir))
+    }
+
+    /// The config path as the user would write it, for messages.
+    var displayConfigPath: String {
+        (genconfDir.hasSuffix("/") ? String(genconfDir.dropLast()) : genconfDir) + "/config.yaml"
+    }
+}
+
+enum InstallerVersion {
+    /// The DC/OS release this installer produces.
+    static let version = "1.11.13"
+    static let variant = ""
+}

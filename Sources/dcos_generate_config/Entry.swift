@@ -1,0 +1,33 @@
+import ArgumentParser
+import InstallerSystem
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Parses the command line, runs the one mode asked for, and maps every outcome to the documented exit
+/// code: 0 success, 1 invalid config or failed run, 2 usage error (3 and 130 for the SSH actions).
+@main
+enum Entry {
+    static func main() async {
+        let code: Int32
+        do {
+            var command = try DCOSGenerateConfig.parseAsRoot() as! DCOSGenerateConfig
+            code = try await command.execute()
+        } catch let exit as ExitCode {
+            code = exit.rawValue
+        } catch {
+            let exitCode = DCOSGenerateConfig.exitCode(for: error)
+            let message = DCOSGenerateConfig.fullMessage(for: error)
+            if exitCode == .success {
+                print(message)
+                code = 0
+            } else {
+                Terminal.writeError(message + "\n")
+                // Usage errors (ArgumentParser's EX_USAGE) are exit code 2, as in DC/OS's argparse.
+                code = exitCode == .validationFailure ? 2 : exitCode.rawValue
+            }
+        }
+        exit(code)
+    }
+}

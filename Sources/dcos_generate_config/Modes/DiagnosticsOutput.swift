@@ -1,0 +1,45 @@
+import InstallerConfig
+import InstallerSystem
+
+/// Shows validation diagnostics: compiler-style with snippets on stderr, or the JSON object of
+/// `--validate-config --json` on stdout.
+enum DiagnosticsOutput {
+    static func printHuman(_ diagnostics: [Diagnostic], document: ConfigDocument?, displayPath: String) {
+        guard !diagnostics.isEmpty else { return }
+        let formatter = DiagnosticFormatter(
+            path: displayPath,
+            text: document?.text ?? "",
+            maskedLines: document.map(ConfigValidator.secretLines(in:)) ?? []
+        )
+        Terminal.writeError(formatter.format(diagnostics) + "\n")
+    }
+
+    static func summary(_ diagnostics: [Diagnostic], displayPath: String) -> String {
+        let errors = diagnostics.errors.count
+        let warnings = diagnostics.warnings.count
+        let counts = "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+        return errors > 0 ? "Validation of \(displayPath) failed: \(counts)." : "\(displayPath) is valid (\(counts))."
+    }
+
+    /// `{"valid": bool, "errors": [{"key", "line", "column", "message"}], "warnings": [...]}`.
+    static func json(_ diagnostics: [Diagnostic], valid: Bool) -> JSONValue {
+        func entry(_ diagnostic: Diagnostic) -> JSONValue {
+            .object([
+                "key": diagnostic.key.map(JSONValue.string) ?? .null,
+                "line": diagnostic.location.map { .int($0.line) } ?? .null,
+                "column": diagnostic.location.map { .int($0.column) } ?? .null,
+                "message": .string(diagnostic.message),
+            ])
+        }
+        return .object([
+            "valid": .bool(valid),
+            "errors": .array(diagnostics.errors.map(entry)),
+            "warnings": .array(diagnostics.warnings.map(entry)),
+        ])
+    }
+}
+
+/// Writes one line to stdout.
+func printResult(_ text: String) {
+    print(text)
+}

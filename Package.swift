@@ -17,7 +17,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
-        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
@@ -45,13 +44,10 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
-        // The release in templates/: manifest and strict Mustache rendering.
+        // The release in templates/: manifest and strict rendering of its Mustache-syntax templates.
         .target(
             name: "InstallerRender",
-            dependencies: [
-                .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "Yams", package: "Yams"),
-            ],
+            dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // Deterministic tar (ustar/pax) and gzip (zlib).
@@ -115,12 +111,15 @@ let package = Package(
         .testTarget(name: "InstallerArchiveTests", dependencies: ["InstallerArchive"], swiftSettings: swiftSettings),
         .testTarget(
             name: "InstallerGenconfTests",
-            dependencies: ["InstallerGenconf", "InstallerConfig", "InstallerArchive"],
+            dependencies: [
+                "InstallerGenconf", "InstallerConfig", "InstallerArchive", "InstallerRender",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Golden")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "InstallerServeTests", dependencies: ["InstallerServe"], swiftSettings: swiftSettings),
         .testTarget(name: "InstallerSSHTests", dependencies: ["InstallerSSH"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: [], swiftSettings: swiftSettings),
+        .testTarget(name: "CLITests", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
     ]
 )

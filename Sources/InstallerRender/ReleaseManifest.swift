@@ -17,6 +17,8 @@ public struct ReleaseManifest: Sendable {
         /// Permission bits (e.g. 0o644).
         public var mode: UInt16
         public var roles: Set<Role>
+        /// Line of the entry in manifest.yaml, for errors.
+        public var line: Int? = nil
     }
 
     /// A systemd unit a node receives, installed under /etc/systemd/system and enabled.
@@ -26,6 +28,8 @@ public struct ReleaseManifest: Sendable {
         public var roles: Set<Role>
         /// Start the unit at install time (otherwise only enable it).
         public var start: Bool
+        /// Line of the entry in manifest.yaml, for errors.
+        public var line: Int? = nil
     }
 
     /// An optional software package (a tarball the operator drops in genconf/packages/).
@@ -51,7 +55,8 @@ public struct ReleaseManifest: Sendable {
         }
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            // The basic resolver: no YAML 1.1 regexes (they cost milliseconds per run), all scalars stay text.
+            node = try Parser(yaml: text, resolver: .basic).singleRoot()
         } catch {
             throw RenderErrors(errors: [RenderError(file: display, "Invalid YAML: \(error)")])
         }
@@ -104,7 +109,7 @@ private struct ManifestParser {
                 fail(entry["mode"], "The mode '\(modeText)' must be octal permission bits like \"0644\" or \"0755\".")
                 continue
             }
-            files.append(.init(path: path, template: template, mode: mode, roles: roles(entry["roles"])))
+            files.append(.init(path: path, template: template, mode: mode, roles: roles(entry["roles"]), line: entry["template"]?.mark?.line))
         }
         var units: [ReleaseManifest.Unit] = []
         for item in root["units"]?.sequence ?? [] {
@@ -118,7 +123,7 @@ private struct ManifestParser {
                 fail(entry["name"], "The unit name '\(name)' must end in .service, .timer or .target and contain no '/'.")
             }
             let start = entry["start"]?.scalar?.string ?? "true"
-            units.append(.init(name: name, template: template, roles: roles(entry["roles"]), start: start == "true"))
+            units.append(.init(name: name, template: template, roles: roles(entry["roles"]), start: start == "true", line: entry["template"]?.mark?.line))
         }
         var packages: [ReleaseManifest.Package] = []
         for item in root["packages"]?.sequence ?? [] {

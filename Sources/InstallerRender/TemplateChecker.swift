@@ -1,168 +1,104 @@
-/// Checks a Mustache template against the values it will get, before rendering: every name in every
-/// branch must exist, sections must be over booleans, lists or objects, and only the Mustache features
-/// we support are used. Reports file:line for each problem.
+/// Checks a template against the values it will get, before rendering: every name in every branch
+/// must exist, sections must be over booleans, lists or objects, variables must be text, and
+/// `first()`/`last()`/`index()`/`.` appear only inside list sections. Reports file:line per problem.
 struct TemplateChecker {
-    let file: String
     let root: [String: TemplateValue]
 
-    private enum Frame {
+    private enum Scope {
         case object([String: TemplateValue])
-        case scalarItem
+        case listItem(TemplateValue?)
         case transparent
-        /// Inside a section over a list that is empty for this rendering: its items' names are unknown.
-        case emptyList
     }
 
-    /// swift-mustache's sequence transforms, booleans inside a section over a list.
-    private static let sequenceFlags: Set<String> = ["first()", "last()", "even()", "odd()"]
-
-    func check(_ text: String) -> [RenderError] {
+    func check(_ template: Template) -> [RenderError] {
         var errors: [RenderError] = []
-        var frames: [Frame] = []
-        var open: [(name: String, line: Int)] = []
-        let bytes = Array(text.utf8)
-        var index = 0
-        var line = 1
-        var lineCursor = 0
-        func lineAt(_ position: Int) -> Int {
-            while lineCursor < position {
-                if bytes[lineCursor] == UInt8(ascii: "\n") { line += 1 }
-                lineCursor += 1
-            }
-            return line
-        }
-        while let start = find(bytes, "{{", from: index) {
-            let tagLine = lineAt(start)
-            let triple = start + 2 < bytes.count && bytes[start + 2] == UInt8(ascii: "{")
-            guard let end = find(bytes, triple ? "}}}" : "}}", from: start + 2) else {
-                errors.append(RenderError(file: file, line: tagLine, "A '{{' is never closed with '}}'."))
-                break
-            }
-            index = end + (triple ? 3 : 2)
-            var body = String(decoding: bytes[(start + (triple ? 3 : 2))..<end], as: UTF8.self)
-            var sigil: Character = " "
-            if !triple, let first = body.first, "#^/!>&%=<$".contains(first) {
-                sigil = first
-                body.removeFirst()
-            }
-            let name = body.trimmingCharacters()
-            switch sigil {
-            case "!", "%":
-                continue
-            case ">", "=", "<", "$":
-                errors.append(RenderError(file: file, line: tagLine, "The Mustache tag '{{\(sigil)...}}' is not supported in release templates; use only variables and sections."))
-            case "#", "^":
-                if Self.sequenceFlags.contains(name) && !frames.isEmpty {
-                    frames.append(.transparent)
-                    open.append((name, tagLine))
-                    continue
-                }
-                let value = lookup(name, frames: frames)
-                switch value {
-                case nil:
-                    errors.append(undefined(name, line: tagLine))
-                    frames.append(.transparent)
-                case .string?:
-                    errors.append(RenderError(file: file, line: tagLine, "The section '\(name)' is over text; sections need a boolean, a list or an object (use a derived boolean such as has_\(name))."))
-                    frames.append(.transparent)
-                case .bool?:
-                    frames.append(.transparent)
-                case .object(let members)?:
-                    frames.append(sigil == "#" ? .object(members) : .transparent)
-                case .list(let items)?:
-                    if sigil == "^" {
-                        frames.append(.transparent)
-                    } else if items.isEmpty {
-                        frames.append(.emptyList)
-                    } else if items.allSatisfy({ if case .object = $0 { true } else { false } }) && !items.isEmpty {
-                        var keys: [String: TemplateValue] = [:]
-                        for case .object(let members) in items { keys.merge(members) { current, _ in current } }
-                        frames.append(.object(keys))
-                    } else {
-                        frames.append(.scalarItem)
-                    }
-                }
-                open.append((name, tagLine))
-            case "/":
-                guard let last = open.popLast() else {
-                    errors.append(RenderError(file: file, line: tagLine, "'{{/\(name)}}' closes a section that was never opened."))
-                    continue
-                }
-                frames.removeLast()
-                if last.name != name {
-                    errors.append(RenderError(file: file, line: tagLine, "'{{/\(name)}}' closes '{{#\(last.name)}}' opened at line \(last.line); close sections in order."))
-                }
-            default:
-                if name == "." {
-                    if !frames.contains(where: { if case .scalarItem = $0 { true } else { false } }) {
-                        errors.append(RenderError(file: file, line: tagLine, "'{{.}}' is only meaningful inside a section over a list."))
-                    }
-                    continue
-                }
-                switch lookup(name, frames: frames) {
-                case nil: errors.append(undefined(name, line: tagLine))
-                case .list?, .object?:
-                    errors.append(RenderError(file: file, line: tagLine, "'\(name)' is \(lookup(name, frames: frames)!.kindDescription), not text; loop over it with {{#\(name)}}...{{/\(name)}} or use \(name)_json."))
-                default: break
-                }
-            }
-        }
-        for section in open {
-            errors.append(RenderError(file: file, line: section.line, "The section '{{#\(section.name)}}' is never closed with '{{/\(section.name)}}'."))
-        }
+        var scopes: [Scope] = []
+        walk(template.nodes, file: template.file, scopes: &scopes, errors: &errors)
         return errors
     }
 
-    private func undefined(_ name: String, line: Int) -> RenderError {
-        RenderError(file: file, line: line, "The template uses '\(name)', which is not a configuration key or derived value. Fix the name (see README's key table) or add the value to the installer.")
-    }
-
-    private func lookup(_ name: String, frames: [Frame]) -> TemplateValue? {
-        let parts = name.split(separator: ".").map(String.init)
-        guard let head = parts.first else { return nil }
-        var found: TemplateValue?
-        for frame in frames.reversed() {
-            if case .object(let members) = frame, let value = members[head] {
-                found = value
-                break
-            }
-        }
-        if found == nil { found = root[head] }
-        if found == nil, frames.contains(where: { if case .emptyList = $0 { true } else { false } }) {
-            // An item of a list that is empty here: accept the name, nothing will be rendered.
-            return parts.count == 1 ? .bool(false) : nil
-        }
-        for part in parts.dropFirst() {
-            guard case .object(let members)? = found else { return nil }
-            found = members[part]
-        }
-        return found
-    }
-
-    private func find(_ bytes: [UInt8], _ needle: StaticString, from start: Int) -> Int? {
-        let pattern = needle.withUTF8Buffer { Array($0) }
-        guard start <= bytes.count - pattern.count else { return nil }
-        var i = start
-        while i <= bytes.count - pattern.count {
-            if bytes[i] == pattern[0] {
-                var matched = true
-                for j in 1..<pattern.count where bytes[i + j] != pattern[j] {
-                    matched = false
+    private func walk(_ nodes: [Template.Node], file: String, scopes: inout [Scope], errors: inout [RenderError]) {
+        for node in nodes {
+            switch node {
+            case .text:
+                continue
+            case .variable(let name, let line):
+                switch resolve(name, scopes: scopes) {
+                case .missing(let message):
+                    errors.append(RenderError(file: file, line: line, message))
+                case .found(.list?), .found(.object?):
+                    errors.append(RenderError(file: file, line: line, "'\(name)' is a list or object, not text; loop over it with {{#\(name)}}...{{/\(name)}} or use \(name)_json."))
+                case .found:
+                    continue
+                }
+            case .section(let name, let inverted, let children, let line):
+                var scope = Scope.transparent
+                switch resolve(name, scopes: scopes) {
+                case .missing(let message):
+                    errors.append(RenderError(file: file, line: line, message))
+                case .found(.string?) where !name.hasSuffix("()"):
+                    errors.append(RenderError(file: file, line: line, "The section '\(name)' is over text; sections need a boolean, a list or an object (use a derived boolean such as has_\(name))."))
+                case .found(.object(let members)?):
+                    if !inverted { scope = .object(members) }
+                case .found(.list(let items)?):
+                    if !inverted {
+                        var merged: [String: TemplateValue] = [:]
+                        var allObjects = !items.isEmpty
+                        for item in items {
+                            if case .object(let members) = item { merged.merge(members) { current, _ in current } } else { allObjects = false }
+                        }
+                        scope = allObjects ? .listItem(.object(merged)) : .listItem(items.first)
+                    }
+                case .found:
                     break
                 }
-                if matched { return i }
+                scopes.append(scope)
+                walk(children, file: file, scopes: &scopes, errors: &errors)
+                scopes.removeLast()
             }
-            i += 1
         }
-        return nil
     }
-}
 
-extension String {
-    func trimmingCharacters() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first.isWhitespace { slice.removeFirst() }
-        while let last = slice.last, last.isWhitespace { slice.removeLast() }
-        return String(slice)
+    private enum Resolution {
+        case found(TemplateValue?)
+        case missing(String)
+    }
+
+    private func resolve(_ name: String, scopes: [Scope]) -> Resolution {
+        let insideList = scopes.contains { if case .listItem = $0 { true } else { false } }
+        if name == "." || name.hasSuffix("()") {
+            guard insideList else { return .missing("'\(name)' is only meaningful inside a section over a list.") }
+            guard name == "." || ["first()", "last()", "index()"].contains(name) else {
+                return .missing("'\(name)' is not a list function; use first(), last() or index().")
+            }
+            if name == "." {
+                for scope in scopes.reversed() { if case .listItem(let item) = scope { return .found(item) } }
+            }
+            return .found(name == "index()" ? .string("0") : .bool(true))
+        }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        var found: TemplateValue?
+        for scope in scopes.reversed() {
+            switch scope {
+            case .object(let members), .listItem(.object(let members)?):
+                if let value = members[parts[0]] { found = value }
+            default: break
+            }
+            if found != nil { break }
+        }
+        if found == nil { found = root[parts[0]] }
+        if found == nil, scopes.contains(where: { if case .listItem(.none) = $0 { true } else { false } }) {
+            // Inside a section over a list that is empty for this rendering: nothing is rendered and the
+            // items' names cannot be known (e.g. no optional packages in genconf/packages/).
+            return .found(.bool(false))
+        }
+        for part in parts.dropFirst() {
+            guard case .object(let members)? = found else { found = nil; break }
+            found = members[part]
+        }
+        guard let found else {
+            return .missing("The template uses '\(name)', which is not a configuration key or derived value. Fix the name (see README's key table) or add the value to the installer.")
+        }
+        return .found(found)
     }
 }

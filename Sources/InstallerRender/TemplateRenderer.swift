@@ -1,5 +1,4 @@
 import Foundation
-import Mustache
 
 /// One file of a role bundle: where it goes on the node, its mode and its bytes.
 public struct RenderedFile: Sendable, Hashable {
@@ -28,14 +27,13 @@ public struct RoleRendering: Sendable {
 public struct TemplateRenderer: Sendable {
     public let manifest: ReleaseManifest
     /// Template texts by relative path.
-    let templates: [String: MustacheTemplate]
-    let sources: [String: String]
+    let templates: [String: Template]
     public let directory: String
 
     /// Loads the manifest and compiles every template it names; all problems are reported together.
     public init(directory: String) throws(RenderErrors) {
         let manifest = try ReleaseManifest.load(directory: directory)
-        var templates: [String: MustacheTemplate] = [:]
+        var templates: [String: Template] = [:]
         var sources: [String: String] = [:]
         var errors: [RenderError] = []
         let names = Set(manifest.files.map(\.template) + manifest.units.map(\.template)).sorted()
@@ -46,7 +44,8 @@ public struct TemplateRenderer: Sendable {
                 continue
             }
             guard let data = FileManager.default.contents(atPath: directory + "/" + name) else {
-                errors.append(RenderError(file: display, "The template named in templates/manifest.yaml does not exist."))
+                let line = (manifest.files.map { ($0.template, $0.line) } + manifest.units.map { ($0.template, $0.line) }).first { $0.0 == name }?.1
+                errors.append(RenderError(file: "templates/manifest.yaml", line: line, "The template '\(name)' does not exist (\(display))."))
                 continue
             }
             guard let text = String(validating: data, as: UTF8.self) else {
@@ -54,26 +53,21 @@ public struct TemplateRenderer: Sendable {
                 continue
             }
             do {
-                // Configuration files are plain text: no HTML escaping.
-                templates[name] = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + text)
+                templates[name] = try Template(file: display, text: text)
                 sources[name] = text
             } catch {
-                errors.append(RenderError(file: display, "Invalid Mustache template: \(error)."))
+                errors += error.errors
             }
         }
         guard errors.isEmpty else { throw RenderErrors(errors: errors) }
         self.manifest = manifest
         self.templates = templates
-        self.sources = sources
+        self.releaseText = sources.keys.sorted().reduce(manifest.text) { $0 + "\u{0}" + $1 + "\u{0}" + sources[$1]! }
         self.directory = directory
     }
 
     /// The digest input for the release: manifest text and every template text, in a stable order.
-    public var releaseText: String {
-        var out = manifest.text
-        for name in sources.keys.sorted() { out += "\u{0}" + name + "\u{0}" + sources[name]! }
-        return out
-    }
+    public let releaseText: String
 
     /// Loads, checks and renders one template that is not part of the node files (the node installer).
     public func renderTemplate(at relativePath: String, values: [String: TemplateValue]) throws(RenderErrors) -> String {
@@ -83,28 +77,23 @@ public struct TemplateRenderer: Sendable {
         else {
             throw RenderErrors(errors: [RenderError(file: display, "The template is missing or not UTF-8 text.")])
         }
-        let problems = TemplateChecker(file: display, root: values).check(text)
+        let template = try Template(file: display, text: text)
+        let problems = TemplateChecker(root: values).check(template)
         guard problems.isEmpty else { throw RenderErrors(errors: problems) }
-        let template: MustacheTemplate
-        do {
-            template = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + text)
-        } catch {
-            throw RenderErrors(errors: [RenderError(file: display, "Invalid Mustache template: \(error).")])
-        }
-        return template.render(values.mapValues(\.mustacheValue))
+        return template.render(values)
     }
 
     /// Checks every template against `values` (all branches), then renders each role.
     public func render(values: [String: TemplateValue]) throws(RenderErrors) -> [Role: RoleRendering] {
         var errors: [RenderError] = []
-        for name in sources.keys.sorted() {
-            errors += TemplateChecker(file: "templates/\(name)", root: values).check(sources[name]!)
+        let checker = TemplateChecker(root: values)
+        for name in templates.keys.sorted() {
+            errors += checker.check(templates[name]!)
         }
         guard errors.isEmpty else { throw RenderErrors(errors: errors) }
-        let context = values.mapValues(\.mustacheValue)
         var rendered: [String: [UInt8]] = [:]
         for (name, template) in templates {
-            rendered[name] = Array(template.render(context).utf8)
+            rendered[name] = Array(template.render(values).utf8)
         }
         var result: [Role: RoleRendering] = [:]
         for role in Role.allCases {

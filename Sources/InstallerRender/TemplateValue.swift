@@ -5,16 +5,6 @@ public indirect enum TemplateValue: Sendable, Hashable {
     case list([TemplateValue])
     case object([String: TemplateValue])
 
-    /// What swift-mustache understands: String, Bool, [Any], [String: Any].
-    var mustacheValue: Any {
-        switch self {
-        case .string(let text): text
-        case .bool(let flag): flag
-        case .list(let items): items.map(\.mustacheValue)
-        case .object(let members): members.mapValues(\.mustacheValue)
-        }
-    }
-
     var kindDescription: String {
         switch self {
         case .string: "text"

@@ -1,7 +1,7 @@
 import Crypto
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SHA-256 in lowercase hex.
@@ -17,7 +17,9 @@ enum Digest {
     /// Streams a file through SHA-256 without loading it whole. Returns the digest and size.
     static func sha256(file path: String) throws(GenconfError) -> (sha256: String, size: Int) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .packages(["Cannot open \(path): \(String(cString: strerror(errno))). Check its permissions."]) }
+        guard descriptor >= 0 else {
+            throw .packages(["Cannot open \(path): \(String(cString: strerror(errno))). Check its permissions."])
+        }
         defer { close(descriptor) }
         var hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)

@@ -11,7 +11,9 @@ public enum Genconf {
     public static let installScriptTemplate = "dcos_install.sh.mustache"
 
     /// Validates config.yaml for a stage (`.genconf` for --genconf, `.ssh` for --validate-config).
-    public static func validate(_ options: GenconfOptions, stage: ConfigStage) -> (document: ConfigDocument?, result: ValidationResult) {
+    public static func validate(_ options: GenconfOptions, stage: ConfigStage) -> (
+        document: ConfigDocument?, result: ValidationResult
+    ) {
         ConfigValidator.validateFile(at: options.configPath, stage: stage, baseDirectory: options.baseDirectory)
     }
 
@@ -54,21 +56,28 @@ public enum Genconf {
                 clusterName: clusterName,
                 release: release
             )
-            logger.debug("Built bundle", metadata: ["role": "\(role)", "bundle": "\(bundle.servePath)", "files": "\(bundle.fileCount)"])
+            logger.debug(
+                "Built bundle",
+                metadata: ["role": "\(role)", "bundle": "\(bundle.servePath)", "files": "\(bundle.fileCount)"]
+            )
             bundles.append(bundle)
         }
 
         var scriptValues = values
         scriptValues["roles"] = .list(
             bundles.map {
-                .object(["role": .string($0.role.rawValue), "bundle": .string($0.servePath), "sha256": .string($0.sha256), "size": .string(String($0.bytes.count))])
+                .object([
+                    "role": .string($0.role.rawValue), "bundle": .string($0.servePath), "sha256": .string($0.sha256),
+                    "size": .string(String($0.bytes.count)),
+                ])
             }
         )
         scriptValues["packages"] = .list(
             catalog.entries.map {
                 .object([
                     "name": .string($0.name), "file": .string($0.servePath), "sha256": .string($0.sha256),
-                    "size": .string(String($0.size)), "roles_list": .string($0.roles.map(\.rawValue).joined(separator: " ")),
+                    "size": .string(String($0.size)),
+                    "roles_list": .string($0.roles.map(\.rawValue).joined(separator: " ")),
                 ])
             }
         )
@@ -95,8 +104,12 @@ public enum Genconf {
             configID: configID,
             clusterName: clusterName,
             release: release,
-            bundles: bundles.map { .init(role: $0.role, path: $0.servePath, sha256: $0.sha256, size: $0.bytes.count, files: $0.fileCount) },
-            packages: catalog.entries.map { .init(name: $0.name, path: $0.servePath, sha256: $0.sha256, size: $0.size, roles: $0.roles) },
+            bundles: bundles.map {
+                .init(role: $0.role, path: $0.servePath, sha256: $0.sha256, size: $0.bytes.count, files: $0.fileCount)
+            },
+            packages: catalog.entries.map {
+                .init(name: $0.name, path: $0.servePath, sha256: $0.sha256, size: $0.size, roles: $0.roles)
+            },
             installScriptSHA256: output.installScriptSHA256,
             diagnostics: validation.diagnostics,
             packageWarnings: catalog.warnings

@@ -40,17 +40,28 @@ public struct GenconfResult: Sendable {
             "bundles": .object(
                 Dictionary(
                     uniqueKeysWithValues: bundles.map {
-                        ($0.role.rawValue, JSONValue.object(["path": .string($0.path), "sha256": .string($0.sha256), "size": .int($0.size), "files": .int($0.files)]))
+                        (
+                            $0.role.rawValue,
+                            JSONValue.object([
+                                "path": .string($0.path), "sha256": .string($0.sha256), "size": .int($0.size),
+                                "files": .int($0.files),
+                            ])
+                        )
                     }
                 )
             ),
             "packages": .array(
                 packages.map {
-                    .object(["name": .string($0.name), "path": .string($0.path), "sha256": .string($0.sha256), "size": .int($0.size), "roles": .array($0.roles.map { .string($0.rawValue) })])
+                    .object([
+                        "name": .string($0.name), "path": .string($0.path), "sha256": .string($0.sha256),
+                        "size": .int($0.size), "roles": .array($0.roles.map { .string($0.rawValue) }),
+                    ])
                 }
             ),
             "install_script": .object(["path": .string("dcos_install.sh"), "sha256": .string(installScriptSHA256)]),
-            "warnings": .array(diagnostics.warnings.map { .string($0.description) } + packageWarnings.map(JSONValue.string)),
+            "warnings": .array(
+                diagnostics.warnings.map { .string($0.description) } + packageWarnings.map(JSONValue.string)
+            ),
         ])
     }
 }

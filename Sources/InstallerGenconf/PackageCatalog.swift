@@ -34,7 +34,9 @@ struct PackageCatalog {
         var files: [String] = []
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw .packages(["\(directory) must be a directory of package tarballs."]) }
+            guard isDirectory.boolValue else {
+                throw .packages(["\(directory) must be a directory of package tarballs."])
+            }
             do {
                 files = try FileManager.default.contentsOfDirectory(atPath: directory)
                     .filter { !$0.hasPrefix(".") }
@@ -49,11 +51,15 @@ struct PackageCatalog {
         for file in files {
             let path = directory + "/" + file
             guard let name = packageName(of: file) else {
-                warnings.append("Ignoring \(path): package files must be named <name>--<version>.tar.gz (or .tgz, .tar.xz, .tar).")
+                warnings.append(
+                    "Ignoring \(path): package files must be named <name>--<version>.tar.gz (or .tgz, .tar.xz, .tar)."
+                )
                 continue
             }
             if let other = byName[name] {
-                problems.append("Two files provide the package '\(name)': \(other) and \(file). Keep one of them in \(directory).")
+                problems.append(
+                    "Two files provide the package '\(name)': \(other) and \(file). Keep one of them in \(directory)."
+                )
                 continue
             }
             byName[name] = file
@@ -65,7 +71,9 @@ struct PackageCatalog {
             let digest = try Digest.sha256(file: path)
             let spec = declared[name]
             if spec == nil {
-                warnings.append("The package '\(name)' (\(file)) is not used by any role of the release; it is served but no node installs it.")
+                warnings.append(
+                    "The package '\(name)' (\(file)) is not used by any role of the release; it is served but no node installs it."
+                )
             }
             entries.append(
                 Entry(
@@ -80,7 +88,9 @@ struct PackageCatalog {
             )
         }
         for spec in manifest.packages where spec.required && byName[spec.name] == nil {
-            problems.append("The release needs the package '\(spec.name)' for \(spec.roles.sorted().map(\.rawValue).joined(separator: ", ")), but \(directory) has no \(spec.name)--<version>.tar.gz. Put the package tarball there.")
+            problems.append(
+                "The release needs the package '\(spec.name)' for \(spec.roles.sorted().map(\.rawValue).joined(separator: ", ")), but \(directory) has no \(spec.name)--<version>.tar.gz. Put the package tarball there."
+            )
         }
         guard problems.isEmpty else { throw .packages(problems) }
         return PackageCatalog(entries: entries, warnings: warnings)

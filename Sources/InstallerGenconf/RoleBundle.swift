@@ -70,7 +70,12 @@ public struct RoleBundle: Sendable {
             entries.append(try .file("units.list", contents: Array(unitsList.utf8)))
             entries.append(try .file("packages.list", contents: Array(packagesList.utf8)))
             let bytes = try makeTarGz(entries: entries, mtime: 0, level: 9)
-            return RoleBundle(role: rendering.role, bytes: bytes, sha256: Digest.sha256(bytes), fileCount: rendering.files.count)
+            return RoleBundle(
+                role: rendering.role,
+                bytes: bytes,
+                sha256: Digest.sha256(bytes),
+                fileCount: rendering.files.count
+            )
         } catch {
             throw .output("Cannot build the \(rendering.role) bundle: \(error)")
         }

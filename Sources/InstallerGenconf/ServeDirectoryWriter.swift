@@ -41,7 +41,9 @@ struct ServeOutput {
             "config_id": .string(configID),
             "bootstrap_url": .string(bootstrapURL),
             "release": .object(["name": .string(release.name), "version": .string(release.version)]),
-            "archive": .object(["format": .string("ustar+pax, gzip"), "zlib": .string(GzipWriter.zlibVersion), "level": .int(9)]),
+            "archive": .object([
+                "format": .string("ustar+pax, gzip"), "zlib": .string(GzipWriter.zlibVersion), "level": .int(9),
+            ]),
             "roles": .object(roles),
             "files": .object(files),
         ])
@@ -63,7 +65,9 @@ struct ServeDirectoryWriter {
             throw .output("\(error)")
         }
         guard let lock else {
-            throw .busy("Another dcos_generate_config --genconf is writing \(serveDirectory) right now (it holds \(lockPath)). Wait for it to finish, then run again.")
+            throw .busy(
+                "Another dcos_generate_config --genconf is writing \(serveDirectory) right now (it holds \(lockPath)). Wait for it to finish, then run again."
+            )
         }
         defer { lock.unlock() }
         removeStaleStagingDirectories(logger: logger)
@@ -81,7 +85,10 @@ struct ServeDirectoryWriter {
                 try FileWriter.linkOrCopy(package.sourcePath, to: staging + "/" + package.servePath)
             }
             try FileWriter.create(staging + "/dcos_install.sh", bytes: output.installScript, mode: 0o755)
-            try FileWriter.create(staging + "/manifest.json", bytes: Array((output.manifest.encoded(pretty: true) + "\n").utf8))
+            try FileWriter.create(
+                staging + "/manifest.json",
+                bytes: Array((output.manifest.encoded(pretty: true) + "\n").utf8)
+            )
             FileWriter.syncDirectory(staging + "/bundles")
             FileWriter.syncDirectory(staging)
             try DirectorySwap.replace(serveDirectory, with: staging)

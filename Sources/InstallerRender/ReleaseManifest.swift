@@ -50,8 +50,14 @@ public struct ReleaseManifest: Sendable {
     public static func load(directory: String) throws(RenderErrors) -> ReleaseManifest {
         let path = directory + "/manifest.yaml"
         let display = "templates/manifest.yaml"
-        guard let data = FileManager.default.contents(atPath: path), let text = String(validating: data, as: UTF8.self) else {
-            throw RenderErrors(errors: [RenderError(file: path, "The release manifest is missing or unreadable. The templates directory must contain manifest.yaml (use --templates-dir to point at the release).")])
+        guard let data = FileManager.default.contents(atPath: path), let text = String(validating: data, as: UTF8.self)
+        else {
+            throw RenderErrors(errors: [
+                RenderError(
+                    file: path,
+                    "The release manifest is missing or unreadable. The templates directory must contain manifest.yaml (use --templates-dir to point at the release)."
+                )
+            ])
         }
         let node: Node?
         do {
@@ -83,7 +89,9 @@ private struct ManifestParser {
         }
         checkKeys(root, allowed: ["release", "files", "units", "packages"])
         let releaseNode = root["release"]?.mapping
-        if releaseNode == nil { fail(root["release"] ?? node, "The manifest needs a `release:` mapping with name and version.") }
+        if releaseNode == nil {
+            fail(root["release"] ?? node, "The manifest needs a `release:` mapping with name and version.")
+        }
         let release = ReleaseManifest.Release(
             name: string(releaseNode?["name"], "release.name") ?? "",
             version: string(releaseNode?["version"], "release.version") ?? ""
@@ -96,7 +104,9 @@ private struct ManifestParser {
                 continue
             }
             checkKeys(entry, allowed: ["path", "template", "mode", "roles"])
-            guard let path = string(entry["path"], "path"), let template = string(entry["template"], "template") else { continue }
+            guard let path = string(entry["path"], "path"), let template = string(entry["template"], "template") else {
+                continue
+            }
             if !path.hasPrefix("/") || path.hasSuffix("/") || path.split(separator: "/").contains("..") {
                 fail(entry["path"], "The destination '\(path)' must be an absolute file path without '..'.")
             }
@@ -109,7 +119,15 @@ private struct ManifestParser {
                 fail(entry["mode"], "The mode '\(modeText)' must be octal permission bits like \"0644\" or \"0755\".")
                 continue
             }
-            files.append(.init(path: path, template: template, mode: mode, roles: roles(entry["roles"]), line: entry["template"]?.mark?.line))
+            files.append(
+                .init(
+                    path: path,
+                    template: template,
+                    mode: mode,
+                    roles: roles(entry["roles"]),
+                    line: entry["template"]?.mark?.line
+                )
+            )
         }
         var units: [ReleaseManifest.Unit] = []
         for item in root["units"]?.sequence ?? [] {
@@ -118,12 +136,27 @@ private struct ManifestParser {
                 continue
             }
             checkKeys(entry, allowed: ["name", "template", "roles", "start"])
-            guard let name = string(entry["name"], "name"), let template = string(entry["template"], "template") else { continue }
-            if !(name.hasSuffix(".service") || name.hasSuffix(".timer") || name.hasSuffix(".target")) || name.contains("/") {
-                fail(entry["name"], "The unit name '\(name)' must end in .service, .timer or .target and contain no '/'.")
+            guard let name = string(entry["name"], "name"), let template = string(entry["template"], "template") else {
+                continue
+            }
+            if !(name.hasSuffix(".service") || name.hasSuffix(".timer") || name.hasSuffix(".target"))
+                || name.contains("/")
+            {
+                fail(
+                    entry["name"],
+                    "The unit name '\(name)' must end in .service, .timer or .target and contain no '/'."
+                )
             }
             let start = entry["start"]?.scalar?.string ?? "true"
-            units.append(.init(name: name, template: template, roles: roles(entry["roles"]), start: start == "true", line: entry["template"]?.mark?.line))
+            units.append(
+                .init(
+                    name: name,
+                    template: template,
+                    roles: roles(entry["roles"]),
+                    start: start == "true",
+                    line: entry["template"]?.mark?.line
+                )
+            )
         }
         var packages: [ReleaseManifest.Package] = []
         for item in root["packages"]?.sequence ?? [] {

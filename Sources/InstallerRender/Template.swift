@@ -49,23 +49,49 @@ struct Template: Sendable {
                     stack.append((name, sigil == "^", line, []))
                 case "/":
                     guard stack.count > 1 else {
-                        errors.append(RenderError(file: file, line: line, "'{{/\(name)}}' closes a section that was never opened."))
+                        errors.append(
+                            RenderError(
+                                file: file,
+                                line: line,
+                                "'{{/\(name)}}' closes a section that was never opened."
+                            )
+                        )
                         continue
                     }
                     let open = stack.removeLast()
                     if open.name != name {
-                        errors.append(RenderError(file: file, line: line, "'{{/\(name)}}' closes '{{#\(open.name)}}' opened at line \(open.line); close sections in order."))
+                        errors.append(
+                            RenderError(
+                                file: file,
+                                line: line,
+                                "'{{/\(name)}}' closes '{{#\(open.name)}}' opened at line \(open.line); close sections in order."
+                            )
+                        )
                     }
-                    stack[stack.count - 1].children.append(.section(name: open.name, inverted: open.inverted, children: open.children, line: open.line))
+                    stack[stack.count - 1].children.append(
+                        .section(name: open.name, inverted: open.inverted, children: open.children, line: open.line)
+                    )
                 case ">", "=", "<", "$":
-                    errors.append(RenderError(file: file, line: line, "The Mustache tag '{{\(sigil!)...}}' is not supported in release templates; use only variables and sections."))
+                    errors.append(
+                        RenderError(
+                            file: file,
+                            line: line,
+                            "The Mustache tag '{{\(sigil!)...}}' is not supported in release templates; use only variables and sections."
+                        )
+                    )
                 default:
                     stack[stack.count - 1].children.append(.variable(name: name, line: line))
                 }
             }
         }
         for open in stack.dropFirst() {
-            errors.append(RenderError(file: file, line: open.line, "The section '{{#\(open.name)}}' is never closed with '{{/\(open.name)}}'."))
+            errors.append(
+                RenderError(
+                    file: file,
+                    line: open.line,
+                    "The section '{{#\(open.name)}}' is never closed with '{{/\(open.name)}}'."
+                )
+            )
         }
         guard errors.isEmpty else { throw RenderErrors(errors: errors) }
         nodes = stack[0].children

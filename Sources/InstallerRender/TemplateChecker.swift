@@ -27,7 +27,13 @@ struct TemplateChecker {
                 case .missing(let message):
                     errors.append(RenderError(file: file, line: line, message))
                 case .found(.list?), .found(.object?):
-                    errors.append(RenderError(file: file, line: line, "'\(name)' is a list or object, not text; loop over it with {{#\(name)}}...{{/\(name)}} or use \(name)_json."))
+                    errors.append(
+                        RenderError(
+                            file: file,
+                            line: line,
+                            "'\(name)' is a list or object, not text; loop over it with {{#\(name)}}...{{/\(name)}} or use \(name)_json."
+                        )
+                    )
                 case .found:
                     continue
                 }
@@ -37,7 +43,13 @@ struct TemplateChecker {
                 case .missing(let message):
                     errors.append(RenderError(file: file, line: line, message))
                 case .found(.string?) where !name.hasSuffix("()"):
-                    errors.append(RenderError(file: file, line: line, "The section '\(name)' is over text; sections need a boolean, a list or an object (use a derived boolean such as has_\(name))."))
+                    errors.append(
+                        RenderError(
+                            file: file,
+                            line: line,
+                            "The section '\(name)' is over text; sections need a boolean, a list or an object (use a derived boolean such as has_\(name))."
+                        )
+                    )
                 case .found(.object(let members)?):
                     if !inverted { scope = .object(members) }
                 case .found(.list(let items)?):
@@ -45,7 +57,11 @@ struct TemplateChecker {
                         var merged: [String: TemplateValue] = [:]
                         var allObjects = !items.isEmpty
                         for item in items {
-                            if case .object(let members) = item { merged.merge(members) { current, _ in current } } else { allObjects = false }
+                            if case .object(let members) = item {
+                                merged.merge(members) { current, _ in current }
+                            } else {
+                                allObjects = false
+                            }
                         }
                         scope = allObjects ? .listItem(.object(merged)) : .listItem(items.first)
                     }
@@ -97,7 +113,9 @@ struct TemplateChecker {
             found = members[part]
         }
         guard let found else {
-            return .missing("The template uses '\(name)', which is not a configuration key or derived value. Fix the name (see README's key table) or add the value to the installer.")
+            return .missing(
+                "The template uses '\(name)', which is not a configuration key or derived value. Fix the name (see README's key table) or add the value to the installer."
+            )
         }
         return .found(found)
     }

@@ -40,12 +40,25 @@ public struct TemplateRenderer: Sendable {
         for name in names {
             let display = "templates/\(name)"
             if name.hasPrefix("/") || name.split(separator: "/").contains("..") {
-                errors.append(RenderError(file: "templates/manifest.yaml", "The template path '\(name)' must be relative to templates/ without '..'."))
+                errors.append(
+                    RenderError(
+                        file: "templates/manifest.yaml",
+                        "The template path '\(name)' must be relative to templates/ without '..'."
+                    )
+                )
                 continue
             }
             guard let data = FileManager.default.contents(atPath: directory + "/" + name) else {
-                let line = (manifest.files.map { ($0.template, $0.line) } + manifest.units.map { ($0.template, $0.line) }).first { $0.0 == name }?.1
-                errors.append(RenderError(file: "templates/manifest.yaml", line: line, "The template '\(name)' does not exist (\(display))."))
+                let line =
+                    (manifest.files.map { ($0.template, $0.line) } + manifest.units.map { ($0.template, $0.line) })
+                    .first { $0.0 == name }?.1
+                errors.append(
+                    RenderError(
+                        file: "templates/manifest.yaml",
+                        line: line,
+                        "The template '\(name)' does not exist (\(display))."
+                    )
+                )
                 continue
             }
             guard let text = String(validating: data, as: UTF8.self) else {
@@ -70,7 +83,8 @@ public struct TemplateRenderer: Sendable {
     public let releaseText: String
 
     /// Loads, checks and renders one template that is not part of the node files (the node installer).
-    public func renderTemplate(at relativePath: String, values: [String: TemplateValue]) throws(RenderErrors) -> String {
+    public func renderTemplate(at relativePath: String, values: [String: TemplateValue]) throws(RenderErrors) -> String
+    {
         let display = "templates/\(relativePath)"
         guard let data = FileManager.default.contents(atPath: directory + "/" + relativePath),
             let text = String(validating: data, as: UTF8.self)
@@ -101,7 +115,9 @@ public struct TemplateRenderer: Sendable {
                 RenderedFile(path: $0.path, mode: $0.mode, contents: rendered[$0.template]!)
             }
             let units = manifest.units.filter { $0.roles.contains(role) }
-            files += units.map { RenderedFile(path: "/etc/systemd/system/\($0.name)", mode: 0o644, contents: rendered[$0.template]!) }
+            files += units.map {
+                RenderedFile(path: "/etc/systemd/system/\($0.name)", mode: 0o644, contents: rendered[$0.template]!)
+            }
             files.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
             result[role] = RoleRendering(
                 role: role,

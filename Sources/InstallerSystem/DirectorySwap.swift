@@ -1,7 +1,7 @@
 import CLinux
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Replaces a directory with another in one atomic step, so readers see either the old tree or the
@@ -11,7 +11,9 @@ public enum DirectorySwap {
     /// (`renameat2(RENAME_EXCHANGE)`) and the old tree, now at `staged`, is removed.
     public static func replace(_ target: String, with staged: String) throws(SystemError) {
         if access(target, F_OK) != 0 {
-            guard rename(staged, target) == 0 else { throw SystemError("move \(staged) to", path: target, errno: errno) }
+            guard rename(staged, target) == 0 else {
+                throw SystemError("move \(staged) to", path: target, errno: errno)
+            }
             return
         }
         if clinux_rename_exchange(staged, target) == 0 {

@@ -1,7 +1,7 @@
 import CLinux
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SHA-512 crypt (`$6$`) through the system's crypt(3), for `superuser_password_hash`.
@@ -24,7 +24,11 @@ public enum PasswordHash {
         }
         let hash = String(cString: result)
         guard hash.hasPrefix("$6$") else {
-            throw SystemError("hash the password with crypt(3)", errno: EINVAL, hint: "The system's libcrypt does not support SHA-512 ($6$).")
+            throw SystemError(
+                "hash the password with crypt(3)",
+                errno: EINVAL,
+                hint: "The system's libcrypt does not support SHA-512 ($6$)."
+            )
         }
         return hash
     }

@@ -30,7 +30,10 @@ struct DCOSGenerateConfig: ParsableCommand {
     @Flag(help: "Validate genconf/config.yaml for --genconf and the SSH actions; print every problem.")
     var validateConfig = false
 
-    @Flag(help: "Hash a password (SHA-512 crypt) for superuser_password_hash and print it; prompts without echo when no PASSWORD is given.")
+    @Flag(
+        help:
+            "Hash a password (SHA-512 crypt) for superuser_password_hash and print it; prompts without echo when no PASSWORD is given."
+    )
     var hashPassword = false
 
     @Flag(help: "Print the version as JSON.")
@@ -44,10 +47,20 @@ struct DCOSGenerateConfig: ParsableCommand {
 
     // MARK: Options
 
-    @Option(help: ArgumentHelp("The genconf directory (config.yaml, ip-detect, packages/; receives serve/).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "The genconf directory (config.yaml, ip-detect, packages/; receives serve/).",
+            valueName: "dir"
+        )
+    )
     var genconfDir = "genconf"
 
-    @Option(help: ArgumentHelp("The release templates directory (default: ./templates, or the one installed beside the binary).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "The release templates directory (default: ./templates, or the one installed beside the binary).",
+            valueName: "dir"
+        )
+    )
     var templatesDir: String?
 
     @Flag(help: "Machine-readable output on stdout.")
@@ -71,8 +84,11 @@ struct DCOSGenerateConfig: ParsableCommand {
     }
 
     var modes: [Mode] {
-        [(genconf, Mode.genconf), (validateConfig, .validateConfig), (hashPassword, .hashPassword), (version, .version), (listKeys, .listKeys)]
-            .filter(\.0).map(\.1)
+        [
+            (genconf, Mode.genconf), (validateConfig, .validateConfig), (hashPassword, .hashPassword),
+            (version, .version), (listKeys, .listKeys),
+        ]
+        .filter(\.0).map(\.1)
     }
 
     func validate() throws {
@@ -92,7 +108,13 @@ struct DCOSGenerateConfig: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "dcos_generate_config")
-        let context = CommandContext(genconfDir: genconfDir, templatesDir: templatesDir, json: json, verbose: verbose, logger: logger)
+        let context = CommandContext(
+            genconfDir: genconfDir,
+            templatesDir: templatesDir,
+            json: json,
+            verbose: verbose,
+            logger: logger
+        )
         switch modes.first ?? .genconf {
         case .genconf: return GenconfMode.run(context)
         case .validateConfig: return ValidateMode.run(context)
@@ -112,7 +134,10 @@ struct CommandContext {
     var logger: Logger
 
     var options: GenconfOptions {
-        GenconfOptions(genconfDirectory: Paths.absolute(genconfDir), templatesDirectory: Paths.templatesDirectory(explicit: templatesDir))
+        GenconfOptions(
+            genconfDirectory: Paths.absolute(genconfDir),
+            templatesDirectory: Paths.templatesDirectory(explicit: templatesDir)
+        )
     }
 
     /// The config path as the user would write it, for messages.

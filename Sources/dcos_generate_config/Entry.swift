@@ -2,7 +2,7 @@ import ArgumentParser
 import InstallerSystem
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Parses the command line, runs the one mode asked for, and maps every outcome to the documented exit

@@ -20,7 +20,8 @@ enum Paths {
     }
 
     private static func binaryRelativeCandidates() -> [String] {
-        let executable = (Bundle.main.executablePath.map { ($0 as NSString).resolvingSymlinksInPath } ?? CommandLine.arguments[0])
+        let executable =
+            (Bundle.main.executablePath.map { ($0 as NSString).resolvingSymlinksInPath } ?? CommandLine.arguments[0])
         var directory = (executable as NSString).deletingLastPathComponent
         var result: [String] = []
         for _ in 0..<5 {

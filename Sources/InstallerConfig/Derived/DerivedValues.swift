@@ -44,11 +44,15 @@ public enum DerivedValues {
         out["master_discovery_static"] = .bool(isStatic)
         // DC/OS sorts the masters as strings and numbers them from 1.
         let ensemble = masters.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        out["exhibitor_static_ensemble"] = .string(ensemble.enumerated().map { "\($0.offset + 1):\($0.element)" }.joined(separator: ","))
+        out["exhibitor_static_ensemble"] = .string(
+            ensemble.enumerated().map { "\($0.offset + 1):\($0.element)" }.joined(separator: ",")
+        )
         out["zookeeper_servers"] = .array(
             ensemble.enumerated().map { .object(["id": .string(String($0.offset + 1)), "ip": .string($0.element)]) }
         )
-        let zkHosts = isStatic ? ensemble.map { "\($0):2181" }.joined(separator: ",") : "\(config.string("exhibitor_address")):2181"
+        let zkHosts =
+            isStatic
+            ? ensemble.map { "\($0):2181" }.joined(separator: ",") : "\(config.string("exhibitor_address")):2181"
         out["zk_hosts"] = .string(zkHosts)
         out["mesos_zk_url"] = .string("zk://\(zkHosts)/mesos")
         out["master_list_str"] = .string(masters.joined(separator: ","))
@@ -68,7 +72,9 @@ public enum DerivedValues {
         out["mesos_dns_resolvers"] = .array(
             resolvers.map { resolver in
                 let parts = resolver.split(separator: ":")
-                return .object(["ip": .string(String(parts[0])), "port": .string(parts.count > 1 ? String(parts[1]) : "53")])
+                return .object([
+                    "ip": .string(String(parts[0])), "port": .string(parts.count > 1 ? String(parts[1]) : "53"),
+                ])
             }
         )
         let blacklist = config.list("dns_bind_ip_reserved") + config.list("dns_bind_ip_blacklist")
@@ -81,7 +87,8 @@ public enum DerivedValues {
 
     static let baseIsolation = [
         "cgroups/cpu", "cgroups/mem", "cgroups/blkio", "disk/du", "network/cni", "filesystem/linux", "docker/runtime",
-        "docker/volume", "volume/sandbox_path", "volume/secret", "posix/rlimits", "namespaces/pid", "linux/capabilities",
+        "docker/volume", "volume/sandbox_path", "volume/secret", "posix/rlimits", "namespaces/pid",
+        "linux/capabilities",
         "com_mesosphere_MetricsIsolatorModule",
     ]
 
@@ -116,14 +123,16 @@ public enum DerivedValues {
 
     static func docker(_ config: ValidatedConfig, into out: inout [String: JSONValue]) {
         let credentials = config.json("cluster_docker_credentials")
-        let dcosOwned = !(credentials.objectValue?.isEmpty ?? true) && !config.bool("cluster_docker_credentials_write_to_etc")
+        let dcosOwned =
+            !(credentials.objectValue?.isEmpty ?? true) && !config.bool("cluster_docker_credentials_write_to_etc")
         out["cluster_docker_credentials_dcos_owned"] = .bool(dcosOwned)
         out["cluster_docker_credentials_path"] = .string(
             dcosOwned ? "/opt/mesosphere/etc/docker_credentials" : "/etc/mesosphere/docker_credentials"
         )
         out["cluster_docker_credentials_json"] = .string(JSONValue.object(["auths": credentials]).encoded(pretty: true))
         out["cluster_docker_registry_enabled"] = .bool(!config.string("cluster_docker_registry_url").isEmpty)
-        let rexray = config.string("rexray_config_preset") == "aws" ? Defaults.rexrayAWSPreset : config.json("rexray_config")
+        let rexray =
+            config.string("rexray_config_preset") == "aws" ? Defaults.rexrayAWSPreset : config.json("rexray_config")
         out["rexray_config_contents"] = .string(rexray.encoded(pretty: true))
     }
 
@@ -131,8 +140,13 @@ public enum DerivedValues {
 
     static func security(_ config: ValidatedConfig, into out: inout [String: JSONValue]) {
         out["adminrouter_auth_enabled"] = .bool(config.bool("oauth_enabled"))
-        let versions = [("adminrouter_tls_1_0_enabled", "TLSv1"), ("adminrouter_tls_1_1_enabled", "TLSv1.1"), ("adminrouter_tls_1_2_enabled", "TLSv1.2")]
-        out["adminrouter_tls_version_override"] = .string(versions.filter { config.bool($0.0) }.map(\.1).joined(separator: " "))
+        let versions = [
+            ("adminrouter_tls_1_0_enabled", "TLSv1"), ("adminrouter_tls_1_1_enabled", "TLSv1.1"),
+            ("adminrouter_tls_1_2_enabled", "TLSv1.2"),
+        ]
+        out["adminrouter_tls_version_override"] = .string(
+            versions.filter { config.bool($0.0) }.map(\.1).joined(separator: " ")
+        )
         out["adminrouter_tls_cipher_override"] = .bool(!config.string("adminrouter_tls_cipher_suite").isEmpty)
     }
 
@@ -146,7 +160,9 @@ public enum DerivedValues {
             out[key + "_erltuple"] = .string(erlangTuple(ipv6: config.string(key)))
         }
         var overlay = config.json("dcos_overlay_network")
-        if !config.bool("enable_ipv6"), case .object(var members) = overlay, let overlays = members["overlays"]?.arrayValue {
+        if !config.bool("enable_ipv6"), case .object(var members) = overlay,
+            let overlays = members["overlays"]?.arrayValue
+        {
             members["overlays"] = .array(
                 overlays.map { entry in
                     guard case .object(var fields) = entry, fields["subnet"] == nil else { return entry }
@@ -174,7 +190,8 @@ public enum DerivedValues {
     // MARK: - Checks
 
     static func checks(_ config: ValidatedConfig, into out: inout [String: JSONValue]) {
-        let builtin = config.values["check_config"]?.jsonValue ?? Defaults.builtinChecks(checkTime: config.bool("check_time"))
+        let builtin =
+            config.values["check_config"]?.jsonValue ?? Defaults.builtinChecks(checkTime: config.bool("check_time"))
         let custom = config.json("custom_checks")
         var merged: [String: JSONValue] = [:]
         for section in ["cluster_checks", "node_checks"] {

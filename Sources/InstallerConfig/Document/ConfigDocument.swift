@@ -18,7 +18,16 @@ public struct ConfigDocument: Sendable {
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             if let size = attributes[.size] as? Int, size > maximumSize {
-                return (nil, [.error(nil, at: nil, "The file is \(size) bytes; config files larger than \(maximumSize) bytes are refused. Check that \(path) is the right file.")])
+                return (
+                    nil,
+                    [
+                        .error(
+                            nil,
+                            at: nil,
+                            "The file is \(size) bytes; config files larger than \(maximumSize) bytes are refused. Check that \(path) is the right file."
+                        )
+                    ]
+                )
             }
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch let error as CocoaError where error.code == .fileReadNoSuchFile || error.code == .fileNoSuchFile {
@@ -33,7 +42,16 @@ public struct ConfigDocument: Sendable {
                 ]
             )
         } catch {
-            return (nil, [.error(nil, at: nil, "Cannot read \(path): \(error.localizedDescription). Check that it exists and is readable.")])
+            return (
+                nil,
+                [
+                    .error(
+                        nil,
+                        at: nil,
+                        "Cannot read \(path): \(error.localizedDescription). Check that it exists and is readable."
+                    )
+                ]
+            )
         }
         return parse(data: data, path: path)
     }
@@ -42,11 +60,29 @@ public struct ConfigDocument: Sendable {
     public static func parse(data: Data, path: String) -> (document: ConfigDocument?, diagnostics: [Diagnostic]) {
         if let nul = data.firstIndex(of: 0) {
             let line = data[data.startIndex..<nul].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
-            return (nil, [.error(nil, at: SourceLocation(line: line, column: 1), "The file contains a NUL byte, so it is not a text file. config.yaml must be UTF-8 YAML text.")])
+            return (
+                nil,
+                [
+                    .error(
+                        nil,
+                        at: SourceLocation(line: line, column: 1),
+                        "The file contains a NUL byte, so it is not a text file. config.yaml must be UTF-8 YAML text."
+                    )
+                ]
+            )
         }
         guard let text = String(validating: data, as: UTF8.self) else {
             let (line, offset) = firstInvalidUTF8(data)
-            return (nil, [.error(nil, at: SourceLocation(line: line, column: 1), "The file is not valid UTF-8 text (invalid byte at offset \(offset)). config.yaml must be UTF-8 YAML text; re-save it as UTF-8.")])
+            return (
+                nil,
+                [
+                    .error(
+                        nil,
+                        at: SourceLocation(line: line, column: 1),
+                        "The file is not valid UTF-8 text (invalid byte at offset \(offset)). config.yaml must be UTF-8 YAML text; re-save it as UTF-8."
+                    )
+                ]
+            )
         }
         return parse(text: text, path: path)
     }
@@ -63,12 +99,30 @@ public struct ConfigDocument: Sendable {
             return (nil, [.error(nil, at: nil, "Unable to parse the file as YAML: \(error).")])
         }
         guard let root else {
-            return (nil, [.error(nil, at: SourceLocation(line: 1, column: 1), "The file is empty. It must be a YAML mapping of configuration keys, for example:\n    cluster_name: my-cluster\n    bootstrap_url: http://10.0.0.1:8080")])
+            return (
+                nil,
+                [
+                    .error(
+                        nil,
+                        at: SourceLocation(line: 1, column: 1),
+                        "The file is empty. It must be a YAML mapping of configuration keys, for example:\n    cluster_name: my-cluster\n    bootstrap_url: http://10.0.0.1:8080"
+                    )
+                ]
+            )
         }
         var diagnostics: [Diagnostic] = []
         let value = convert(root, diagnostics: &diagnostics, topLevelKey: nil)
         guard case .mapping(let pairs, _) = value else {
-            return (nil, [.error(nil, at: value.location, "The top level of the file is \(value.kindDescription), but it must be a mapping of configuration keys (`key: value` lines, starting in the first column).")])
+            return (
+                nil,
+                [
+                    .error(
+                        nil,
+                        at: value.location,
+                        "The top level of the file is \(value.kindDescription), but it must be a mapping of configuration keys (`key: value` lines, starting in the first column)."
+                    )
+                ]
+            )
         }
         return (ConfigDocument(path: path, text: text, entries: pairs), diagnostics)
     }
@@ -96,15 +150,33 @@ public struct ConfigDocument: Sendable {
             pairs.reserveCapacity(mapping.count)
             for (key, value) in mapping {
                 guard case .scalar(let keyScalar) = key else {
-                    diagnostics.append(.error(topLevelKey, at: location(key.mark), "A mapping key must be plain text, not a list or mapping."))
+                    diagnostics.append(
+                        .error(
+                            topLevelKey,
+                            at: location(key.mark),
+                            "A mapping key must be plain text, not a list or mapping."
+                        )
+                    )
                     continue
                 }
                 let name = keyScalar.string
-                pairs.append(YAMLPair(key: name, keyLocation: location(keyScalar.mark), value: convert(value, diagnostics: &diagnostics, topLevelKey: topLevelKey ?? name)))
+                pairs.append(
+                    YAMLPair(
+                        key: name,
+                        keyLocation: location(keyScalar.mark),
+                        value: convert(value, diagnostics: &diagnostics, topLevelKey: topLevelKey ?? name)
+                    )
+                )
             }
             return .mapping(pairs, location(mapping.mark))
         case .alias(let alias):
-            diagnostics.append(.error(topLevelKey, at: location(alias.mark), "YAML aliases (*name) are not supported in config.yaml; write the value out."))
+            diagnostics.append(
+                .error(
+                    topLevelKey,
+                    at: location(alias.mark),
+                    "YAML aliases (*name) are not supported in config.yaml; write the value out."
+                )
+            )
             return .scalar(YAMLScalar(text: "", kind: .null, location: location(alias.mark)))
         }
     }
@@ -146,22 +218,42 @@ struct YAMLErrorTranslator {
             .composer(let context, let problem, let mark, _):
             let location = SourceLocation(line: mark.line, column: mark.column)
             if lineContainsTab(mark.line) {
-                return .error(nil, at: location, "This line contains a tab character. YAML does not allow tabs for indentation; indent with spaces.")
+                return .error(
+                    nil,
+                    at: location,
+                    "This line contains a tab character. YAML does not allow tabs for indentation; indent with spaces."
+                )
             }
             var message = "Invalid YAML: \(problem)"
-            if let context { message += " (\(context.text.isEmpty ? "" : context.text + " ")at line \(context.mark.line), column \(context.mark.column))" }
-            return .error(nil, at: location, message + ". Check the indentation and quoting on this line and the one before it.")
+            if let context {
+                message +=
+                    " (\(context.text.isEmpty ? "" : context.text + " ")at line \(context.mark.line), column \(context.mark.column))"
+            }
+            return .error(
+                nil,
+                at: location,
+                message + ". Check the indentation and quoting on this line and the one before it."
+            )
         case .reader(let problem, let offset, _, _):
-            return .error(nil, at: nil, "The file cannot be read as YAML text: \(problem)\(offset.map { " at byte \($0)" } ?? "").")
+            return .error(
+                nil,
+                at: nil,
+                "The file cannot be read as YAML text: \(problem)\(offset.map { " at byte \($0)" } ?? "")."
+            )
         case .duplicatedKeysInMapping(let duplicates, let context):
             let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
             let key = duplicates.first ?? ""
             let lines = topLevelLines(of: key)
             let location =
                 lines.count > 1
-                ? SourceLocation(line: lines[1], column: 1) : SourceLocation(line: context.mark.line, column: context.mark.column)
+                ? SourceLocation(line: lines[1], column: 1)
+                : SourceLocation(line: context.mark.line, column: context.mark.column)
             let seen = lines.count > 1 ? " (lines \(lines.map(String.init).joined(separator: ", ")))" : ""
-            return .error(lines.isEmpty ? nil : key, at: location, "The key \(names) is written more than once\(seen). Keep exactly one: YAML would silently use only the last one.")
+            return .error(
+                lines.isEmpty ? nil : key,
+                at: location,
+                "The key \(names) is written more than once\(seen). Keep exactly one: YAML would silently use only the last one."
+            )
         default:
             return .error(nil, at: nil, "Invalid YAML: \(error).")
         }

@@ -28,7 +28,8 @@ enum Defaults {
 
     /// DC/OS's built-in node checks (all run after start); `clock_sync` only with `check_time: true`.
     static func builtinChecks(checkTime: Bool) -> JSONValue {
-        func check(_ description: String, _ cmd: [String], roles: [String]? = nil, timeout: String = "1s") -> JSONValue {
+        func check(_ description: String, _ cmd: [String], roles: [String]? = nil, timeout: String = "1s") -> JSONValue
+        {
             var members: [String: JSONValue] = [
                 "description": .string(description),
                 "cmd": .array(cmd.map(JSONValue.string)),
@@ -39,16 +40,37 @@ enum Defaults {
         }
         let bin = "/opt/mesosphere/bin/dcos-checks"
         var checks: [String: JSONValue] = [
-            "components_master": check("All DC/OS components are healthy.", [bin, "--role", "master", "components"], roles: ["master"], timeout: "3s"),
-            "components_agent": check("All DC/OS components are healthy", [bin, "--role", "agent", "components"], roles: ["agent"], timeout: "3s"),
+            "components_master": check(
+                "All DC/OS components are healthy.",
+                [bin, "--role", "master", "components"],
+                roles: ["master"],
+                timeout: "3s"
+            ),
+            "components_agent": check(
+                "All DC/OS components are healthy",
+                [bin, "--role", "agent", "components"],
+                roles: ["agent"],
+                timeout: "3s"
+            ),
             "xz": check("The xz utility is available", [bin, "executable", "xz"]),
             "tar": check("The tar utility is available", [bin, "executable", "tar"]),
             "curl": check("The curl utility is available", [bin, "executable", "curl"]),
             "unzip": check("The unzip utility is available", [bin, "executable", "unzip"]),
             "ip_detect_script": check("The IP detect script produces valid output", [bin, "ip"]),
-            "mesos_master_replog_synchronized": check("The Mesos master has synchronized its replicated log", [bin, "--role", "master", "mesos-metrics"], roles: ["master"]),
-            "mesos_agent_registered_with_masters": check("The Mesos agent has registered with the masters", [bin, "--role", "agent", "mesos-metrics"], roles: ["agent"]),
-            "journald_dir_permissions": check("journald directory has the right owners and permissions", [bin, "journald"]),
+            "mesos_master_replog_synchronized": check(
+                "The Mesos master has synchronized its replicated log",
+                [bin, "--role", "master", "mesos-metrics"],
+                roles: ["master"]
+            ),
+            "mesos_agent_registered_with_masters": check(
+                "The Mesos agent has registered with the masters",
+                [bin, "--role", "agent", "mesos-metrics"],
+                roles: ["agent"]
+            ),
+            "journald_dir_permissions": check(
+                "journald directory has the right owners and permissions",
+                [bin, "journald"]
+            ),
         ]
         if checkTime {
             checks["clock_sync"] = check("System clock is in sync.", [bin, "time"])

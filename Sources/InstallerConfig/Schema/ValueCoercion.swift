@@ -36,7 +36,9 @@ enum ValueCoercion {
                 case .int(let value): number = value
                 case .string:
                     guard let value = Int(scalar.text.trimmingSpaces()) else {
-                        return .failure(Problem(message: "Must be an integer, but is \(shown).", location: yaml.location))
+                        return .failure(
+                            Problem(message: "Must be an integer, but is \(shown).", location: yaml.location)
+                        )
                     }
                     number = value
                 default:
@@ -57,7 +59,13 @@ enum ValueCoercion {
                 values.reserveCapacity(items.count)
                 for item in items {
                     guard case .scalar(let scalar) = item, scalar.kind != .null else {
-                        return .failure(Problem(message: "Each list item must be a single text value, but one is \(item.kindDescription).", location: item.location))
+                        return .failure(
+                            Problem(
+                                message:
+                                    "Each list item must be a single text value, but one is \(item.kindDescription).",
+                                location: item.location
+                            )
+                        )
                     }
                     values.append(scalar.text)
                 }
@@ -69,25 +77,44 @@ enum ValueCoercion {
                     var values: [String] = []
                     for item in items {
                         guard case .string(let text) = item else {
-                            return .failure(Problem(message: "Items in the list must be strings, but one is \(item.kindDescription).", location: scalar.location))
+                            return .failure(
+                                Problem(
+                                    message: "Items in the list must be strings, but one is \(item.kindDescription).",
+                                    location: scalar.location
+                                )
+                            )
                         }
                         values.append(text)
                     }
                     return .success(.list(values))
                 case .success(let other):
-                    return .failure(Problem(message: "Must be a list, but is \(other.kindDescription).", location: scalar.location))
+                    return .failure(
+                        Problem(message: "Must be a list, but is \(other.kindDescription).", location: scalar.location)
+                    )
                 }
             default:
-                return .failure(Problem(message: "Must be a list (one `- item` per line, or [a, b]), but is \(shown).", location: yaml.location))
+                return .failure(
+                    Problem(
+                        message: "Must be a list (one `- item` per line, or [a, b]), but is \(shown).",
+                        location: yaml.location
+                    )
+                )
             }
         case .json(let shape):
             let json: JSONValue
             switch yaml {
             case .sequence, .mapping: json = JSONValue(yaml: yaml)
-            case .scalar(let scalar) where scalar.kind == .string && (scalar.text.hasPrefix("{") || scalar.text.hasPrefix("[")):
+            case .scalar(let scalar)
+            where scalar.kind == .string && (scalar.text.hasPrefix("{") || scalar.text.hasPrefix("[")):
                 switch parseJSON(scalar.text, location: scalar.location) {
                 case .failure(let problem):
-                    return .failure(secret ? Problem(message: "Must be valid JSON or a YAML mapping; the value could not be parsed.", location: problem.location) : problem)
+                    return .failure(
+                        secret
+                            ? Problem(
+                                message: "Must be valid JSON or a YAML mapping; the value could not be parsed.",
+                                location: problem.location
+                            ) : problem
+                    )
                 case .success(let value): json = value
                 }
             default:
@@ -96,8 +123,17 @@ enum ValueCoercion {
             }
             switch (shape, json) {
             case (.object, .object), (.array, .array): return .success(.json(json))
-            case (.object, _): return .failure(Problem(message: "Must be a mapping (`name: value` pairs), but is \(json.kindDescription).", location: yaml.location))
-            case (.array, _): return .failure(Problem(message: "Must be a list, but is \(json.kindDescription).", location: yaml.location))
+            case (.object, _):
+                return .failure(
+                    Problem(
+                        message: "Must be a mapping (`name: value` pairs), but is \(json.kindDescription).",
+                        location: yaml.location
+                    )
+                )
+            case (.array, _):
+                return .failure(
+                    Problem(message: "Must be a list, but is \(json.kindDescription).", location: yaml.location)
+                )
             }
         }
     }
@@ -106,7 +142,13 @@ enum ValueCoercion {
         do {
             return .success(try JSONParser.parse(text))
         } catch {
-            return .failure(Problem(message: "The value looks like JSON but cannot be parsed: \(error.message). Fix the JSON, or write the value as YAML.", location: location))
+            return .failure(
+                Problem(
+                    message:
+                        "The value looks like JSON but cannot be parsed: \(error.message). Fix the JSON, or write the value as YAML.",
+                    location: location
+                )
+            )
         }
     }
 }

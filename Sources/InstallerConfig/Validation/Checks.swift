@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reusable per-key checks. Each reports on the item that is wrong, with a message that says what to write.
 enum Checks {
     /// IPv4 addresses, no duplicates.
@@ -7,7 +9,10 @@ enum Checks {
         firstIndex.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
             if !NetworkSyntax.isIPv4(item) {
-                check.fail("'\(item)' is not an IPv4 address. Write four numbers 0-255 separated by dots, like 10.0.0.1 (no port, no host name, no leading zeros).", item: index)
+                check.fail(
+                    "'\(item)' is not an IPv4 address. Write four numbers 0-255 separated by dots, like 10.0.0.1 (no port, no host name, no leading zeros).",
+                    item: index
+                )
             } else if let first = firstIndex[item] {
                 let line = check.location(item: first).map { " (first at line \($0.line))" } ?? ""
                 check.fail("\(item) is listed more than once\(line). Remove the duplicate.", item: index)
@@ -36,7 +41,10 @@ enum Checks {
                 }
             }
             if !NetworkSyntax.isIPv4(host) {
-                check.fail("'\(host)' is not an IPv4 address. Write a resolver as an IPv4 address with an optional port, like 8.8.8.8 or 10.0.0.2:53.", item: index)
+                check.fail(
+                    "'\(host)' is not an IPv4 address. Write a resolver as an IPv4 address with an optional port, like 8.8.8.8 or 10.0.0.2:53.",
+                    item: index
+                )
             } else if let first = seen[item] {
                 let line = check.location(item: first).map { " (first at line \($0.line))" } ?? ""
                 check.fail("\(item) is listed more than once\(line). Remove the duplicate.", item: index)
@@ -58,12 +66,15 @@ enum Checks {
 
     static func ipv4Network(_ check: inout KeyCheck) {
         guard let text = check.value.stringValue, !NetworkSyntax.isIPv4Network(text) else { return }
-        check.fail("'\(text)' is not an IPv4 network. Write it in CIDR form, like 172.31.254.0/24; IPv6 networks are not allowed here.")
+        check.fail(
+            "'\(text)' is not an IPv4 network. Write it in CIDR form, like 172.31.254.0/24; IPv6 networks are not allowed here."
+        )
     }
 
     static func bootstrapURL(_ check: inout KeyCheck) {
         guard let text = check.value.stringValue else { return }
-        let example = "Write it like http://10.0.0.1:8080 (the bootstrap node serving genconf/serve) or file:///opt/dcos_install_tmp."
+        let example =
+            "Write it like http://10.0.0.1:8080 (the bootstrap node serving genconf/serve) or file:///opt/dcos_install_tmp."
         guard !text.isEmpty else { return check.fail("Must not be empty. \(example)") }
         guard !text.hasSuffix("/") else {
             return check.fail("Must not end in a '/': write '\(text.dropLast())'.")
@@ -78,7 +89,9 @@ enum Checks {
             }
         case "file":
             guard url.host.isEmpty || url.host == "localhost", url.path.count > 1 else {
-                return check.fail("A file URL must name an absolute directory on the nodes, like file:///opt/dcos_install_tmp.")
+                return check.fail(
+                    "A file URL must name an absolute directory on the nodes, like file:///opt/dcos_install_tmp."
+                )
             }
         default:
             check.fail("The scheme '\(url.scheme)' is not supported. Use http, https or file. \(example)")
@@ -91,7 +104,9 @@ enum Checks {
         if text.contains(",") { return check.fail("Commas are not allowed. Separate search domains with spaces.") }
         if text.utf8.count >= 256 { return check.fail("Must be less than 256 characters long (resolv.conf's limit).") }
         let domains = text.split(separator: " ")
-        if domains.count > 6 { return check.fail("Must contain no more than 6 domains (resolv.conf's limit), but has \(domains.count).") }
+        if domains.count > 6 {
+            return check.fail("Must contain no more than 6 domains (resolv.conf's limit), but has \(domains.count).")
+        }
         for domain in domains where !NetworkSyntax.isHost(String(domain)) {
             check.fail("'\(domain)' is not a valid domain name.")
         }
@@ -100,14 +115,18 @@ enum Checks {
     static func zkHosts(_ check: inout KeyCheck) {
         guard let text = check.value.stringValue else { return }
         if text.hasPrefix("zk://") {
-            return check.fail("Must be of the form host:port,host:port without the zk:// prefix: write '\(text.dropFirst(5))'.")
+            return check.fail(
+                "Must be of the form host:port,host:port without the zk:// prefix: write '\(text.dropFirst(5))'."
+            )
         }
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let item = part.trimmingCharacters(in: .whitespaces)
             guard let colon = item.lastIndex(of: ":"), let port = Int(item[item.index(after: colon)...]),
                 (1...65535).contains(port), NetworkSyntax.isHost(String(item[..<colon]))
             else {
-                return check.fail("'\(item)' is not host:port. Write the ZooKeeper servers as host:port,host:port, like 10.0.0.5:2181,10.0.0.6:2181.")
+                return check.fail(
+                    "'\(item)' is not host:port. Write the ZooKeeper servers as host:port,host:port, like 10.0.0.5:2181,10.0.0.6:2181."
+                )
             }
         }
     }
@@ -137,7 +156,9 @@ enum Checks {
     static func bootstrapTmpDir(_ check: inout KeyCheck) {
         guard let text = check.value.stringValue else { return }
         if text.isEmpty || text.hasPrefix("/") || text.split(separator: "/").contains("..") {
-            check.fail("Must be a directory name relative to / without '..', like tmp (the nodes use /<bootstrap_tmp_dir>).")
+            check.fail(
+                "Must be a directory name relative to / without '..', like tmp (the nodes use /<bootstrap_tmp_dir>)."
+            )
         }
     }
 
@@ -208,24 +229,35 @@ enum Checks {
                 check.fail("Overlay \(index + 1) has no `name`.")
                 continue
             }
-            if name.count > 13 { check.fail("The overlay name '\(name)' is longer than 13 characters (a Linux interface name limit).") }
+            if name.count > 13 {
+                check.fail("The overlay name '\(name)' is longer than 13 characters (a Linux interface name limit).")
+            }
             if !names.insert(name).inserted { check.fail("The overlay name '\(name)' is used twice.") }
             let subnet = fields["subnet"]?.stringValue
             let subnet6 = fields["subnet6"]?.stringValue
             if subnet == nil && subnet6 == nil { check.fail("The overlay '\(name)' needs a `subnet` or a `subnet6`.") }
             if let subnet {
-                if !NetworkSyntax.isIPv4Network(subnet) { check.fail("The subnet '\(subnet)' of overlay '\(name)' is not an IPv4 network like 9.0.0.0/8.") }
+                if !NetworkSyntax.isIPv4Network(subnet) {
+                    check.fail("The subnet '\(subnet)' of overlay '\(name)' is not an IPv4 network like 9.0.0.0/8.")
+                }
                 if !(config["vtep_subnet"]?.stringValue.map(NetworkSyntax.isIPv4Network) ?? false) {
-                    check.fail("The overlay '\(name)' has an IPv4 subnet, so `vtep_subnet` must be an IPv4 network like 44.128.0.0/20.")
+                    check.fail(
+                        "The overlay '\(name)' has an IPv4 subnet, so `vtep_subnet` must be an IPv4 network like 44.128.0.0/20."
+                    )
                 }
             }
             if let subnet6 {
-                if !NetworkSyntax.isIPv6Network(subnet6) { check.fail("The subnet6 '\(subnet6)' of overlay '\(name)' is not an IPv6 network like fd01:b::/64.") }
+                if !NetworkSyntax.isIPv6Network(subnet6) {
+                    check.fail("The subnet6 '\(subnet6)' of overlay '\(name)' is not an IPv6 network like fd01:b::/64.")
+                }
                 if !(config["vtep_subnet6"]?.stringValue.map(NetworkSyntax.isIPv6Network) ?? false) {
-                    check.fail("The overlay '\(name)' has an IPv6 subnet6, so `vtep_subnet6` must be an IPv6 network like fd01:a::/64.")
+                    check.fail(
+                        "The overlay '\(name)' has an IPv6 subnet6, so `vtep_subnet6` must be an IPv6 network like fd01:a::/64."
+                    )
                 }
             }
-            if let enabled = fields["enabled"], case .bool = enabled {} else if fields["enabled"] != nil {
+            if let enabled = fields["enabled"], case .bool = enabled {
+            } else if fields["enabled"] != nil {
                 check.fail("`enabled` of overlay '\(name)' must be true or false.")
             }
         }
@@ -238,16 +270,24 @@ enum Checks {
             check.fail("Unknown section '\(key)'. Only cluster_checks and node_checks are allowed.")
         }
         if let cluster = config["cluster_checks"] {
-            guard let checks = cluster.objectValue else { return check.fail("cluster_checks must be a mapping of check names to checks.") }
-            for name in checks.keys.sorted() { validateCheck(name, checks[name]!, allowRoles: false, section: "cluster_checks", into: &check) }
+            guard let checks = cluster.objectValue else {
+                return check.fail("cluster_checks must be a mapping of check names to checks.")
+            }
+            for name in checks.keys.sorted() {
+                validateCheck(name, checks[name]!, allowRoles: false, section: "cluster_checks", into: &check)
+            }
         }
         if let node = config["node_checks"] {
-            guard let fields = node.objectValue else { return check.fail("node_checks must be a mapping with `checks` and `prestart`/`poststart`.") }
+            guard let fields = node.objectValue else {
+                return check.fail("node_checks must be a mapping with `checks` and `prestart`/`poststart`.")
+            }
             let checks = fields["checks"]?.objectValue ?? [:]
             if fields["checks"] != nil && fields["checks"]?.objectValue == nil {
                 check.fail("node_checks.checks must be a mapping of check names to checks.")
             }
-            for name in checks.keys.sorted() { validateCheck(name, checks[name]!, allowRoles: true, section: "node_checks", into: &check) }
+            for name in checks.keys.sorted() {
+                validateCheck(name, checks[name]!, allowRoles: true, section: "node_checks", into: &check)
+            }
             for key in fields.keys.sorted() where !["checks", "prestart", "poststart"].contains(key) {
                 check.fail("Unknown key '\(key)' in node_checks. Allowed: checks, prestart, poststart.")
             }
@@ -257,7 +297,8 @@ enum Checks {
             var referenced: Set<String> = []
             for phase in ["prestart", "poststart"] {
                 guard let list = fields[phase] else { continue }
-                guard let names = list.arrayValue?.compactMap(\.stringValue), names.count == list.arrayValue?.count else {
+                guard let names = list.arrayValue?.compactMap(\.stringValue), names.count == list.arrayValue?.count
+                else {
                     check.fail("node_checks.\(phase) must be a list of check names.")
                     continue
                 }
@@ -268,28 +309,48 @@ enum Checks {
             }
             let unreferenced = Set(checks.keys).subtracting(referenced).sorted()
             if !unreferenced.isEmpty {
-                check.fail("All node checks must be referenced in either prestart or poststart, or both; not referenced: \(unreferenced.joined(separator: ", ")).")
+                check.fail(
+                    "All node checks must be referenced in either prestart or poststart, or both; not referenced: \(unreferenced.joined(separator: ", "))."
+                )
             }
         }
     }
 
-    private static func validateCheck(_ name: String, _ value: JSONValue, allowRoles: Bool, section: String, into check: inout KeyCheck) {
+    private static func validateCheck(
+        _ name: String,
+        _ value: JSONValue,
+        allowRoles: Bool,
+        section: String,
+        into check: inout KeyCheck
+    ) {
         if name.isEmpty || name.contains(where: \.isWhitespace) {
             check.fail("Check name '\(name)' in \(section) must be a nonzero length string with no whitespace.")
         }
-        guard let fields = value.objectValue else { return check.fail("Check '\(name)' in \(section) must be a mapping with description, cmd and timeout.") }
-        if fields["description"]?.stringValue == nil { check.fail("Check '\(name)' in \(section) needs a `description` string.") }
+        guard let fields = value.objectValue else {
+            return check.fail("Check '\(name)' in \(section) must be a mapping with description, cmd and timeout.")
+        }
+        if fields["description"]?.stringValue == nil {
+            check.fail("Check '\(name)' in \(section) needs a `description` string.")
+        }
         if let cmd = fields["cmd"]?.arrayValue, !cmd.isEmpty, cmd.allSatisfy({ $0.stringValue != nil }) {
         } else {
             check.fail("Check '\(name)' in \(section) needs `cmd`, a non-empty list of strings.")
         }
         if let timeout = fields["timeout"]?.stringValue, isCheckTimeout(timeout) {
         } else {
-            check.fail("Check '\(name)' in \(section): timeout must be a string containing an integer or float followed by a unit: ns, us, µs, ms, s, m, h.")
+            check.fail(
+                "Check '\(name)' in \(section): timeout must be a string containing an integer or float followed by a unit: ns, us, µs, ms, s, m, h."
+            )
         }
         if let roles = fields["roles"] {
-            let valid = allowRoles && (roles.arrayValue.map { !$0.isEmpty && $0.allSatisfy { ["master", "agent"].contains($0.stringValue ?? "") } } ?? false)
-            if !valid { check.fail("Check '\(name)' in \(section): roles must be a list containing master or agent or both.") }
+            let valid =
+                allowRoles
+                && (roles.arrayValue.map {
+                    !$0.isEmpty && $0.allSatisfy { ["master", "agent"].contains($0.stringValue ?? "") }
+                } ?? false)
+            if !valid {
+                check.fail("Check '\(name)' in \(section): roles must be a list containing master or agent or both.")
+            }
         }
         for key in fields.keys.sorted() where !["description", "cmd", "timeout", "roles"].contains(key) {
             check.fail("Check '\(name)' in \(section) has an unknown key '\(key)'.")
@@ -298,10 +359,10 @@ enum Checks {
 
     private static func isCheckTimeout(_ text: String) -> Bool {
         let units = ["ns", "us", "µs", "ms", "s", "m", "h"]
-        guard let unit = units.sorted(by: { $0.count > $1.count }).first(where: { text.hasSuffix($0) }) else { return false }
+        guard let unit = units.sorted(by: { $0.count > $1.count }).first(where: { text.hasSuffix($0) }) else {
+            return false
+        }
         let number = text.dropLast(unit.count)
         return !number.isEmpty && Double(number) != nil
     }
 }
-
-import Foundation

@@ -14,7 +14,12 @@ public struct ConfigValidator {
     }
 
     /// Loads `path`, then validates; problems with the file itself are diagnostics too.
-    public static func validateFile(at path: String, displayPath: String? = nil, stage: ConfigStage, baseDirectory: String) -> (document: ConfigDocument?, result: ValidationResult) {
+    public static func validateFile(
+        at path: String,
+        displayPath: String? = nil,
+        stage: ConfigStage,
+        baseDirectory: String
+    ) -> (document: ConfigDocument?, result: ValidationResult) {
         let (document, problems) = ConfigDocument.load(path: path)
         guard let document, !problems.hasErrors else {
             return (document, ValidationResult(diagnostics: problems.sortedByPosition(), config: nil))
@@ -46,8 +51,15 @@ public struct ConfigValidator {
     public static func secretLines(in document: ConfigDocument) -> Set<Int> {
         var lines: Set<Int> = []
         let entries = document.entries
-        for (index, entry) in entries.enumerated() where ValidatedConfig.secretKeys.contains(entry.key) {
-            let end = index + 1 < entries.count ? entries[index + 1].keyLocation.line - 1 : entry.keyLocation.line + maxLines(entry.value)
+        // A misspelt secret key (an unknown key whose closest match is a secret) is masked too.
+        for (index, entry) in entries.enumerated()
+        where ValidatedConfig.secretKeys.contains(entry.key)
+            || (ConfigSchema.byName[entry.key] == nil && CalculatedKeys.derivedFrom[entry.key] == nil
+                && Suggestions.closest(to: entry.key, in: ValidatedConfig.secretKeys) != nil)
+        {
+            let end =
+                index + 1 < entries.count
+                ? entries[index + 1].keyLocation.line - 1 : entry.keyLocation.line + maxLines(entry.value)
             for line in entry.keyLocation.line...max(entry.keyLocation.line, end) { lines.insert(line) }
         }
         return lines
@@ -91,7 +103,11 @@ struct Run {
             let key = entry.key
             if ConfigSchema.byName[key] != nil { continue }
             if let source = CalculatedKeys.derivedFrom[key] {
-                error(key, at: entry.keyLocation, "\(key) is calculated by the installer (from \(source)) and cannot be set. Remove this line.")
+                error(
+                    key,
+                    at: entry.keyLocation,
+                    "\(key) is calculated by the installer (from \(source)) and cannot be set. Remove this line."
+                )
                 continue
             }
             var message = "Unknown configuration key '\(key)'."
@@ -117,9 +133,30 @@ struct Run {
                 failed.insert(name)
                 return
             }
-            guard let current, condition.values.contains(current) else {
+            // The SSH actions install the masters, so master_list applies at the SSH stage whatever the
+            // discovery method (DC/OS's ssh/validate.py); a missing one is reported by CrossChecks.
+            let applies = current.map { condition.values.contains($0) } ?? false
+            let sshMasterList = !applies && current != nil && name == "master_list" && stages.contains(.ssh)
+            if sshMasterList && entry == nil { return }
+            if !applies, let current, name == "num_masters", let entry {
+                // As in DC/OS, num_masters is calculated (not ignored) when master_discovery is static.
+                error(
+                    name,
+                    at: entry.keyLocation,
+                    "num_masters is calculated from master_list when master_discovery is \(current) and cannot be set. Remove this line."
+                )
+                failed.insert(name)
+                return
+            }
+            guard applies || sshMasterList else {
                 if let entry {
-                    diagnostics.append(.warning(name, at: entry.keyLocation, "\(name) is ignored because it is only used when \(condition), and \(condition.key) is \(current.map { "'\($0)'" } ?? "not set"). Remove this line or change \(condition.key)."))
+                    diagnostics.append(
+                        .warning(
+                            name,
+                            at: entry.keyLocation,
+                            "\(name) is ignored because it is only used when \(condition), and \(condition.key) is \(current.map { "'\($0)'" } ?? "not set"). Remove this line or change \(condition.key)."
+                        )
+                    )
                 }
                 return
             }
@@ -129,13 +166,20 @@ struct Run {
                 values[name] = value
             } else if !spec.isOptional {
                 let because = spec.appliesWhen.map { " because \($0)" } ?? ""
-                error(name, at: nil, "\(name) is required\(because), but is not set. Add `\(name): ...` to \(document.path): \(spec.summary)")
+                error(
+                    name,
+                    at: nil,
+                    "\(name) is required\(because), but is not set. Add `\(name): ...` to \(document.path): \(spec.summary)"
+                )
                 failed.insert(name)
             }
             return
         }
         if case .scalar(let scalar) = entry.value, scalar.kind == .null {
-            let fix = spec.defaultValue.map { "or delete the line to use the default (\(spec.isSecret ? "empty" : $0.text.isEmpty ? "empty" : $0.text))" } ?? "(it is required)"
+            let fix =
+                spec.defaultValue.map {
+                    "or delete the line to use the default (\(spec.isSecret ? "empty" : $0.text.isEmpty ? "empty" : $0.text))"
+                } ?? "(it is required)"
             error(name, at: entry.keyLocation, "\(name) has no value. Write a value after the colon \(fix).")
             failed.insert(name)
             return
@@ -160,12 +204,16 @@ struct Run {
         case .oneOf(let words) where !words.contains(text):
             let choices = words.map { "'\($0)'" }.joined(separator: ", ")
             var message = "Must be one of \(choices), but is '\(text)'."
-            if let suggestion = Suggestions.closest(to: text, in: words.filter { !$0.isEmpty }) { message += " Did you mean '\(suggestion)'?" }
+            if let suggestion = Suggestions.closest(to: text, in: words.filter { !$0.isEmpty }) {
+                message += " Did you mean '\(suggestion)'?"
+            }
             check.fail(message)
         case .duration:
             if let problem = MesosDuration.problem(in: text) { check.fail(problem) }
         case .absolutePath:
-            if !text.hasPrefix("/") { check.fail("Must be an absolute filesystem path starting with /, but is '\(text)'.") }
+            if !text.hasPrefix("/") {
+                check.fail("Must be an absolute filesystem path starting with /, but is '\(text)'.")
+            }
         case .localPath, .url, .string, .bool, .int, .oneOf, .stringList, .ipv4List, .json:
             break
         }
@@ -192,7 +240,13 @@ struct Run {
         if stage == .ssh, let path = values["ssh_key_path"]?.stringValue {
             let resolvedPath = Self.resolve(path, against: baseDirectory)
             if !FileManager.default.fileExists(atPath: resolvedPath) {
-                diagnostics.append(.warning("ssh_key_path", at: location(of: "ssh_key_path"), "The SSH private key \(path) does not exist (looked at \(resolvedPath)). The SSH actions need it: create it, or set ssh_key_path."))
+                diagnostics.append(
+                    .warning(
+                        "ssh_key_path",
+                        at: location(of: "ssh_key_path"),
+                        "The SSH private key \(path) does not exist (looked at \(resolvedPath)). The SSH actions need it: create it, or set ssh_key_path."
+                    )
+                )
             }
         }
         return (ipDetect, ipDetectPublic)
@@ -202,8 +256,13 @@ struct Run {
         let resolvedPath = Self.resolve(path, against: baseDirectory)
         let at = location(of: key)
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: resolvedPath, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            error(key, at: at, "The ip-detect script \(path) must exist (looked at \(resolvedPath)). Write a script that prints this node's IPv4 address, or point \(key) at one.")
+        guard FileManager.default.fileExists(atPath: resolvedPath, isDirectory: &isDirectory), !isDirectory.boolValue
+        else {
+            error(
+                key,
+                at: at,
+                "The ip-detect script \(path) must exist (looked at \(resolvedPath)). Write a script that prints this node's IPv4 address, or point \(key) at one."
+            )
             return nil
         }
         guard let data = FileManager.default.contents(atPath: resolvedPath) else {
@@ -211,7 +270,11 @@ struct Run {
             return nil
         }
         guard let text = String(validating: data, as: UTF8.self), !data.contains(0) else {
-            error(key, at: at, "The ip-detect script \(resolvedPath) is not a text file. It must be a shell script that prints an IPv4 address.")
+            error(
+                key,
+                at: at,
+                "The ip-detect script \(resolvedPath) is not a text file. It must be a shell script that prints an IPv4 address."
+            )
             return nil
         }
         if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -219,7 +282,13 @@ struct Run {
             return nil
         }
         if !text.hasPrefix("#!") {
-            diagnostics.append(.warning(key, at: at, "The ip-detect script \(resolvedPath) has no #! line; nodes run it directly, so start it with #!/usr/bin/env bash (or similar)."))
+            diagnostics.append(
+                .warning(
+                    key,
+                    at: at,
+                    "The ip-detect script \(resolvedPath) has no #! line; nodes run it directly, so start it with #!/usr/bin/env bash (or similar)."
+                )
+            )
         }
         return text
     }

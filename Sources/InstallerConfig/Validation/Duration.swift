@@ -7,7 +7,8 @@ public enum MesosDuration {
         let number = text.prefix { $0.isNumber || $0 == "." }
         let unit = text.dropFirst(number.count)
         guard !number.isEmpty, !unit.isEmpty else {
-            return "'\(text)' is not a duration. Write a number followed by a unit, for example 20secs or 24hrs (units: \(units.joined(separator: ", ")))."
+            return
+                "'\(text)' is not a duration. Write a number followed by a unit, for example 20secs or 24hrs (units: \(units.joined(separator: ", ")))."
         }
         guard let value = Double(number), number.filter({ $0 == "." }).count <= 1 else {
             return "'\(number)' in '\(text)' is not a decimal number."

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Address and URL syntax, written out so the rules are exact and fast (no regex, no resolver).
 public enum NetworkSyntax {
     /// Dotted-quad IPv4 as `inet_pton` accepts it: four decimal numbers 0–255, no leading zeros, no spaces.
@@ -65,10 +67,12 @@ public enum NetworkSyntax {
         guard !text.isEmpty, text.utf8.count <= 253 else { return false }
         for label in text.split(separator: ".", omittingEmptySubsequences: false) {
             guard (1...63).contains(label.utf8.count), label.first != "-", label.last != "-" else { return false }
-            guard label.utf8.allSatisfy({ byte in
-                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
-            }) else { return false }
+            guard
+                label.utf8.allSatisfy({ byte in
+                    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                        || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+                })
+            else { return false }
         }
         return true
     }
@@ -132,5 +136,3 @@ public enum NetworkSyntax {
         return URLParts(scheme: scheme, host: host, port: port, path: path)
     }
 }
-
-import Foundation

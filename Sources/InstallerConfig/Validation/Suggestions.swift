@@ -1,3 +1,5 @@
+import Foundation
+
 /// "Did you mean" for misspelt keys and values.
 enum Suggestions {
     static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
@@ -29,5 +31,3 @@ enum Suggestions {
         return previous[b.count]
     }
 }
-
-import Foundation

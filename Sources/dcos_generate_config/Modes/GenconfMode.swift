@@ -1,3 +1,4 @@
+import Foundation
 import InstallerConfig
 import InstallerGenconf
 import InstallerRender
@@ -11,7 +12,11 @@ enum GenconfMode {
             if context.json {
                 printResult(result.json.encoded(pretty: true))
             } else {
-                DiagnosticsOutput.printHuman(result.diagnostics.warnings, document: nil, displayPath: context.displayConfigPath)
+                DiagnosticsOutput.printHuman(
+                    result.diagnostics.warnings,
+                    document: nil,
+                    displayPath: context.displayConfigPath
+                )
                 printResult(humanSummary(result, context: context))
             }
             return 0
@@ -21,7 +26,9 @@ enum GenconfMode {
             } else {
                 DiagnosticsOutput.printHuman(diagnostics, document: document, displayPath: context.displayConfigPath)
             }
-            context.logger.error("\(DiagnosticsOutput.summary(diagnostics, displayPath: context.displayConfigPath)) genconf/serve was not changed.")
+            context.logger.error(
+                "\(DiagnosticsOutput.summary(diagnostics, displayPath: context.displayConfigPath)) genconf/serve was not changed."
+            )
             return 1
         } catch {
             context.logger.error("\(error)")
@@ -30,13 +37,17 @@ enum GenconfMode {
     }
 
     static func humanSummary(_ result: GenconfResult, context: CommandContext) -> String {
-        var lines = ["Generated \(result.serveDirectory) for cluster '\(result.clusterName)' (config \(result.configID.prefix(16))):"]
+        var lines = [
+            "Generated \(result.serveDirectory) for cluster '\(result.clusterName)' (config \(result.configID.prefix(16))):"
+        ]
         for bundle in result.bundles {
             let role = bundle.role.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
             lines.append("  \(role) \(bundle.path)  \(bundle.files) files  \(byteCount(bundle.size))")
         }
         for package in result.packages {
-            lines.append("  package       \(package.path)  \(byteCount(package.size))  for \(package.roles.map(\.rawValue).joined(separator: ", "))")
+            lines.append(
+                "  package       \(package.path)  \(byteCount(package.size))  for \(package.roles.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         lines.append("  dcos_install.sh, manifest.json")
         return lines.joined(separator: "\n")
@@ -48,5 +59,3 @@ enum GenconfMode {
         return String(format: "%.1f MiB", Double(bytes) / 1024 / 1024)
     }
 }
-
-import Foundation

@@ -26,7 +26,11 @@ enum HashPasswordMode {
 /// `--version`: `{"variant": "", "version": "1.11.13"}`.
 enum VersionMode {
     static func run() -> Int32 {
-        printResult(JSONValue.object(["version": .string(InstallerVersion.version), "variant": .string(InstallerVersion.variant)]).encoded(pretty: true))
+        printResult(
+            JSONValue.object([
+                "version": .string(InstallerVersion.version), "variant": .string(InstallerVersion.variant),
+            ]).encoded(pretty: true)
+        )
         return 0
     }
 }
@@ -42,7 +46,8 @@ enum ListKeysMode {
                         .object([
                             "key": .string(spec.name),
                             "type": .string(spec.kind.documentation),
-                            "default": spec.defaultValue.map { spec.isSecret ? .string("") : .string($0.text) } ?? .null,
+                            "default": spec.defaultValue.map { spec.isSecret ? .string("") : .string($0.text) }
+                                ?? .null,
                             "required": .bool(spec.isRequired),
                             "applies_when": spec.appliesWhen.map { .string($0.description) } ?? .null,
                             "stage": .string(spec.stage.rawValue),

@@ -10,7 +10,9 @@ enum ValidateMode {
             printResult(DiagnosticsOutput.json(result.diagnostics, valid: result.isValid).encoded(pretty: true))
         } else {
             DiagnosticsOutput.printHuman(result.diagnostics, document: document, displayPath: context.displayConfigPath)
-            context.logger.info("\(DiagnosticsOutput.summary(result.diagnostics, displayPath: context.displayConfigPath))")
+            context.logger.info(
+                "\(DiagnosticsOutput.summary(result.diagnostics, displayPath: context.displayConfigPath))"
+            )
         }
         return result.isValid ? 0 : 1
     }

@@ -31,7 +31,7 @@ public struct DiagnosticFormatter: Sendable {
         guard location.line >= 1, location.line <= lines.count else { return out }
         var source = String(lines[location.line - 1])
         if source.hasSuffix("\r") { source.removeLast() }
-        if maskedLines.contains(location.line) { source = Self.mask(source) }
+        if maskedLines.contains(location.line) || Self.startsWithSecretKey(source) { source = Self.mask(source) }
         let number = String(location.line)
         let gutter = String(repeating: " ", count: number.count)
         let visible = source.replacingTabs()
@@ -45,9 +45,18 @@ public struct DiagnosticFormatter: Sendable {
         diagnostics.map(format).joined(separator: "\n")
     }
 
-    /// `  key: value` → `  key: ********`; a list item `  - value` → `  - ********`.
+    /// A `secret_key: value` line, recognised from the text alone: a file that does not parse as YAML has no
+    /// document to compute `maskedLines` from, and its error snippet must not show the secret either.
+    static func startsWithSecretKey(_ line: String) -> Bool {
+        let name = line.drop { $0 == " " || $0 == "\"" || $0 == "'" }.prefix { $0 == "_" || $0.isLetter || $0.isNumber }
+        guard ValidatedConfig.secretKeys.contains(String(name)) else { return false }
+        return line.contains(":")
+    }
+
+    /// The top-level `key: value` → `key: ********`; any indented line of the value (`  - item`,
+    /// `  name: item`) keeps only its indentation and list marker: `  - ********`.
     static func mask(_ line: String) -> String {
-        if let colon = line.firstIndex(of: ":") {
+        if line.first != " ", line.first != "-", let colon = line.firstIndex(of: ":") {
             return String(line[...colon]) + " ********"
         }
         let indent = line.prefix { $0 == " " || $0 == "-" }

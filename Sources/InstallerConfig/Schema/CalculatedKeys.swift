@@ -42,7 +42,9 @@ public enum CalculatedKeys {
             "dcos_l4lb_forward_metrics", "check_ld_library_path", "provider", "package_ids", "check_search_path",
             "cluster_packages", "cluster_package_list_id", "user_arguments", "user_arguments_full", "config_yaml",
             "config_yaml_full", "expanded_config", "expanded_config_full", "template_filenames",
-            "config_package_names", "config_id", "bundle_id",
+            "config_package_names", "config_id", "bundle_id", "profile_symlink_source", "profile_symlink_target",
+            "profile_symlink_target_dir", "custom_check_bins_provided", "custom_check_bins_dir",
+            "custom_check_bins_package_id",
         ] {
             table[name] = "the installer release"
         }

@@ -240,7 +240,7 @@ public enum ConfigSchema {
         ),
         KeySpec(
             "ssh_port",
-            .int(min: 1, max: 32000),
+            .int(min: 1, max: 65535),
             default: .int(22),
             stage: .ssh,
             section: "SSH",
@@ -256,7 +256,7 @@ public enum ConfigSchema {
         ),
         KeySpec(
             "ssh_parallelism",
-            .int(min: 1, max: 100),
+            .int(min: 1, max: 1000),
             default: .int(20),
             stage: .ssh,
             section: "SSH",

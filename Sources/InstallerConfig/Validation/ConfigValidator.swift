@@ -51,6 +51,8 @@ public struct ConfigValidator {
     public static func secretLines(in document: ConfigDocument) -> Set<Int> {
         var lines: Set<Int> = []
         let entries = document.entries
+        // The last entry's value runs to the end of the file (whatever its shape: nested lists, folded text).
+        let lastLine = document.text.utf8.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
         // A misspelt secret key (an unknown key whose closest match is a secret) is masked too.
         for (index, entry) in entries.enumerated()
         where ValidatedConfig.secretKeys.contains(entry.key)
@@ -59,18 +61,10 @@ public struct ConfigValidator {
         {
             let end =
                 index + 1 < entries.count
-                ? entries[index + 1].keyLocation.line - 1 : entry.keyLocation.line + maxLines(entry.value)
+                ? entries[index + 1].keyLocation.line - 1 : lastLine
             for line in entry.keyLocation.line...max(entry.keyLocation.line, end) { lines.insert(line) }
         }
         return lines
-    }
-
-    private static func maxLines(_ value: YAMLValue) -> Int {
-        switch value {
-        case .scalar: 0
-        case .sequence(let items, _): items.count
-        case .mapping(let pairs, _): pairs.count * 8
-        }
     }
 }
 

@@ -28,6 +28,7 @@ public enum DerivedValues {
         security(config, into: &out)
         network(config, into: &out)
         checks(config, into: &out)
+        out["cluster_name_json"] = .string(JSONValue.string(config.string("cluster_name")).encoded())
         out["ip_detect_contents"] = .string(config.ipDetectContents)
         out["ip_detect_public_contents"] = .string(config.ipDetectPublicContents)
         return out
@@ -58,6 +59,20 @@ public enum DerivedValues {
         out["master_list_str"] = .string(masters.joined(separator: ","))
         out["master_list_json"] = .string(ConfigValue.list(masters).text)
         out["exhibitor_admin_password_enabled"] = .bool(!config.string("exhibitor_admin_password").isEmpty)
+        // One flag per Exhibitor backend, and every backend key present (empty when another backend is
+        // chosen), so templates can branch on the backend and name its keys in every branch.
+        let backend = config.string("exhibitor_storage_backend")
+        for name in ["static", "zookeeper", "aws_s3", "azure", "shared_filesystem", "agent_only_group_no_exhibitor"] {
+            out["exhibitor_backend_" + name] = .bool(backend == name)
+        }
+        for key in [
+            "exhibitor_zk_hosts", "exhibitor_zk_path", "aws_region", "s3_bucket", "s3_prefix", "aws_access_key_id",
+            "aws_secret_access_key", "exhibitor_azure_account_name", "exhibitor_azure_prefix",
+            "exhibitor_azure_account_key", "exhibitor_fs_config_dir",
+        ] where out[key] == nil {
+            out[key] = .string("")
+        }
+        out["exhibitor_explicit_keys"] = .bool(config.bool("exhibitor_explicit_keys"))
         out["has_master_external_loadbalancer"] = .bool(!config.string("master_external_loadbalancer").isEmpty)
     }
 
@@ -108,6 +123,7 @@ public enum DerivedValues {
         let maxTasks = config.string("mesos_max_completed_tasks_per_framework")
         out["has_mesos_max_completed_tasks_per_framework"] = .bool(!maxTasks.isEmpty)
         out["marathon_port"] = .string("8080")
+        out["has_weights"] = .bool(!config.string("weights").isEmpty)
     }
 
     // MARK: - Proxy

@@ -276,7 +276,117 @@ public enum ConfigSchema {
             default: .string(""),
             stage: .ssh,
             section: "SSH",
-            "Extra SSH options (-o Name=value)."
+            "Extra SSH options, `-o Name=value` each: ConnectTimeout, ServerAliveInterval, StrictHostKeyChecking (yes, accept-new), UserKnownHostsFile, IdentityFile, Port, User, ProxyJump, HashKnownHosts; others are refused."
+        ),
+        KeySpec(
+            "ssh_known_hosts_policy",
+            .oneOf(["accept-new", "strict", "pinned"]),
+            default: .string("accept-new"),
+            stage: .ssh,
+            section: "SSH",
+            "Host keys: accept-new records unknown hosts and refuses changed keys; strict needs every key in the known_hosts file; pinned checks ssh_host_key_fingerprints."
+        ),
+        KeySpec(
+            "ssh_known_hosts_file",
+            .localPath,
+            default: .string("genconf/known_hosts"),
+            stage: .ssh,
+            section: "SSH",
+            "The known_hosts file (OpenSSH format) that host keys are checked against and recorded in."
+        ),
+        KeySpec(
+            "ssh_host_key_fingerprints",
+            .json(.object),
+            default: .json(.object([:])),
+            stage: .ssh,
+            section: "SSH",
+            "For pinned: host → SHA256:... fingerprint (or a list of them), as `ssh-keygen -lf` prints.",
+            check: Checks.hostKeyFingerprints
+        ),
+        KeySpec(
+            "ssh_bastion",
+            .string,
+            default: .string(""),
+            stage: .ssh,
+            section: "SSH",
+            "Jump host, user@host:port; nodes are reached through it over one connection.",
+            check: Checks.bastion
+        ),
+        KeySpec(
+            "ssh_use_agent",
+            .bool,
+            default: .bool(false),
+            stage: .ssh,
+            section: "SSH",
+            "Authenticate with the ssh-agent at SSH_AUTH_SOCK instead of ssh_key_path."
+        ),
+        KeySpec(
+            "ssh_key_passphrase_env",
+            .string,
+            default: .string("DCOS_SSH_KEY_PASSPHRASE"),
+            stage: .ssh,
+            section: "SSH",
+            "Environment variable holding the key's passphrase, if it has one (prompted for otherwise).",
+            check: Checks.environmentVariableName
+        ),
+        KeySpec(
+            "ssh_sudo",
+            .oneOf(["none", "passwordless", "password"]),
+            default: .string("passwordless"),
+            stage: .ssh,
+            section: "SSH",
+            "How remote commands get root: none (log in as root), passwordless sudo, or sudo with a password."
+        ),
+        KeySpec(
+            "ssh_sudo_password_env",
+            .string,
+            default: .string("DCOS_SSH_SUDO_PASSWORD"),
+            stage: .ssh,
+            section: "SSH",
+            when: Condition("ssh_sudo", "password"),
+            "Environment variable holding the sudo password (fed on stdin, never on a command line).",
+            check: Checks.environmentVariableName
+        ),
+        KeySpec(
+            "ssh_connect_timeout",
+            .int(min: 1, max: 3600),
+            default: .int(10),
+            stage: .ssh,
+            section: "SSH",
+            "Seconds to wait for a TCP connection."
+        ),
+        KeySpec(
+            "ssh_handshake_timeout",
+            .int(min: 1, max: 3600),
+            default: .int(30),
+            stage: .ssh,
+            section: "SSH",
+            "Seconds for the SSH handshake and authentication."
+        ),
+        KeySpec(
+            "ssh_command_idle_timeout",
+            .int(min: 0, max: 86400),
+            default: .int(0),
+            stage: .ssh,
+            section: "SSH",
+            "Seconds a remote command may go without output before it is stopped (0: no limit)."
+        ),
+        KeySpec(
+            "ssh_handshake_parallelism",
+            .int(min: 1, max: 1000),
+            default: .int(10),
+            stage: .ssh,
+            section: "SSH",
+            "Handshakes at once (keep at or below the nodes' sshd MaxStartups, 10 by default)."
+        ),
+        KeySpec(
+            "ssh_host_overrides",
+            .json(.object),
+            default: .json(.object([:])),
+            stage: .ssh,
+            section: "SSH",
+            "Per-host settings for hosts that differ: host → {user, port, key_path}.",
+            check: Checks.hostOverrides
         ),
     ]
 

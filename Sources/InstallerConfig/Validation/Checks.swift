@@ -263,6 +263,78 @@ enum Checks {
         }
     }
 
+    /// `user@host:port`, `host:port` or `host` (IPv6 in brackets).
+    static func bastion(_ check: inout KeyCheck) {
+        guard let text = check.value.stringValue, !text.isEmpty else { return }
+        guard NetworkSyntax.parseHostPort(text.split(separator: "@").last.map(String.init) ?? "") != nil,
+            text.split(separator: "@", omittingEmptySubsequences: false).count <= 2, !text.hasPrefix("@")
+        else {
+            return check.fail(
+                "'\(text)' is not a jump host. Write user@host:port, like admin@203.0.113.5:22 (user and port are optional)."
+            )
+        }
+    }
+
+    static func environmentVariableName(_ check: inout KeyCheck) {
+        guard let text = check.value.stringValue else { return }
+        let valid =
+            !text.isEmpty && !(text.first?.isNumber ?? true)
+            && text.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "_" }
+        if !valid {
+            check.fail(
+                "'\(text)' is not an environment variable name (letters, digits and _, not starting with a digit). Name the variable, never the secret itself."
+            )
+        }
+    }
+
+    /// host → "SHA256:base64" or a list of them.
+    static func hostKeyFingerprints(_ check: inout KeyCheck) {
+        guard let hosts = check.value.jsonValue?.objectValue else { return }
+        for host in hosts.keys.sorted() {
+            let values: [JSONValue] = hosts[host]!.arrayValue ?? [hosts[host]!]
+            if values.isEmpty { check.fail("The host \(host) has an empty list of fingerprints.") }
+            for value in values {
+                guard let text = value.stringValue, text.hasPrefix("SHA256:"), text.count >= 7 + 43 else {
+                    check.fail(
+                        "The fingerprint of \(host) must be an OpenSSH SHA-256 fingerprint like SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8 (ssh-keygen -lf prints it)."
+                    )
+                    continue
+                }
+            }
+        }
+    }
+
+    /// host → {user, port, key_path}.
+    static func hostOverrides(_ check: inout KeyCheck) {
+        guard let hosts = check.value.jsonValue?.objectValue else { return }
+        for host in hosts.keys.sorted() {
+            guard let fields = hosts[host]!.objectValue else {
+                check.fail("The override for \(host) must be a mapping with user, port and/or key_path.")
+                continue
+            }
+            for key in fields.keys.sorted() where !["user", "port", "key_path"].contains(key) {
+                check.fail("Unknown setting '\(key)' for \(host). Allowed: user, port, key_path.")
+            }
+            if let port = fields["port"] {
+                let number: Int? =
+                    switch port {
+                    case .int(let value): value
+                    case .string(let text): Int(text)
+                    default: nil
+                    }
+                if !(number.map { (1...65535).contains($0) } ?? false) {
+                    check.fail("The port for \(host) must be an integer between 1 and 65535.")
+                }
+            }
+            if let user = fields["user"], user.stringValue?.isEmpty ?? true {
+                check.fail("The user for \(host) must be a non-empty string.")
+            }
+            if let path = fields["key_path"], path.stringValue?.isEmpty ?? true {
+                check.fail("The key_path for \(host) must be a non-empty path.")
+            }
+        }
+    }
+
     /// The DC/OS check-runner schema for `check_config` and `custom_checks`.
     static func checkConfig(_ check: inout KeyCheck) {
         guard let config = check.value.jsonValue?.objectValue else { return }

@@ -13,6 +13,8 @@ enum CrossChecks {
         if stage == .ssh {
             requireMasterList(&run)
             nodeListOverlaps(&run)
+            pinnedFingerprints(&run)
+            hostOverrides(&run)
         }
     }
 
@@ -141,6 +143,41 @@ enum CrossChecks {
             at: nil,
             "master_list is required by the SSH actions (they install the masters), but is not set. Add `master_list:` with the masters' IPv4 addresses."
         )
+    }
+
+    /// With `ssh_known_hosts_policy: pinned`, every node needs a fingerprint.
+    private static func pinnedFingerprints(_ run: inout Run) {
+        guard run.values["ssh_known_hosts_policy"]?.text == "pinned",
+            let pinned = run.values["ssh_host_key_fingerprints"]?.jsonValue?.objectValue
+        else { return }
+        let hosts = ["master_list", "agent_list", "public_agent_list"].flatMap { run.values[$0]?.listValue ?? [] }
+        let missing = hosts.filter { pinned[$0] == nil }
+        guard !missing.isEmpty else { return }
+        let shown =
+            missing.prefix(5).joined(separator: ", ") + (missing.count > 5 ? " and \(missing.count - 5) more" : "")
+        let (key, location) = blame(run, ["ssh_host_key_fingerprints", "ssh_known_hosts_policy"])
+        run.error(
+            key,
+            at: location,
+            "ssh_known_hosts_policy is pinned, but ssh_host_key_fingerprints has no fingerprint for \(shown). Add them (ssh-keyscan HOST | ssh-keygen -lf -), or use accept-new."
+        )
+    }
+
+    /// Overrides for hosts that are in no node list are probably typos.
+    private static func hostOverrides(_ run: inout Run) {
+        guard let overrides = run.values["ssh_host_overrides"]?.jsonValue?.objectValue, !overrides.isEmpty else {
+            return
+        }
+        let hosts = Set(["master_list", "agent_list", "public_agent_list"].flatMap { run.values[$0]?.listValue ?? [] })
+        for host in overrides.keys.sorted() where !hosts.contains(host) {
+            run.diagnostics.append(
+                .warning(
+                    "ssh_host_overrides",
+                    at: run.location(of: "ssh_host_overrides"),
+                    "The override for \(host) names a host that is in none of master_list, agent_list and public_agent_list; it has no effect."
+                )
+            )
+        }
     }
 
     private static func nodeListOverlaps(_ run: inout Run) {

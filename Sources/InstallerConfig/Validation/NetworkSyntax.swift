@@ -95,6 +95,30 @@ public enum NetworkSyntax {
         return true
     }
 
+    /// `host`, `host:port`, `[v6]:port` → (host, port?); `nil` when malformed.
+    public static func parseHostPort(_ text: String) -> (host: String, port: Int?)? {
+        var host = text
+        var port: Int?
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            if rest.hasPrefix(":") {
+                guard let value = Int(rest.dropFirst()), (1...65535).contains(value) else { return nil }
+                port = value
+            } else if !rest.isEmpty {
+                return nil
+            }
+            return isIPv6(host) ? (host, port) : nil
+        }
+        if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
+            host = String(text[..<colon])
+            guard let value = Int(text[text.index(after: colon)...]), (1...65535).contains(value) else { return nil }
+            port = value
+        }
+        return isHost(host) ? (host, port) : nil
+    }
+
     /// The parts of a URL we check: scheme, host (with port), path.
     public struct URLParts: Sendable, Equatable {
         public var scheme: String

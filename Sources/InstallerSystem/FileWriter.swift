@@ -42,9 +42,10 @@ public enum FileWriter {
     }
 
     /// Hard-links `source` to `destination`, or copies it when linking is not possible
-    /// (another filesystem). The copy is flushed to disk.
+    /// (another filesystem). The copy is flushed to disk. A symbolic link is followed, so the
+    /// destination is always the file's contents, never a copy of a (possibly relative) link.
     public static func linkOrCopy(_ source: String, to destination: String) throws(SystemError) {
-        if link(source, destination) == 0 { return }
+        if linkat(AT_FDCWD, source, AT_FDCWD, destination, AT_SYMLINK_FOLLOW) == 0 { return }
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw SystemError("open", path: source, errno: errno) }
         defer { close(input) }

@@ -10,11 +10,12 @@ public enum Terminal {
         let isTTY = isatty(STDIN_FILENO) == 1
         var saved = termios()
         if isTTY {
-            writeError(prompt)
             tcgetattr(STDIN_FILENO, &saved)
             var silent = saved
             silent.c_lflag &= ~tcflag_t(ECHO)
             tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
+            // Prompt only once echo is off, so nothing typed after the prompt is echoed or flushed.
+            writeError(prompt)
         }
         defer {
             if isTTY {

@@ -177,7 +177,7 @@ struct DerivedValuesTests {
         let none = try Fixture.derived("")
         #expect(none["cluster_docker_credentials_dcos_owned"] == .bool(false))
         #expect(none.text("cluster_docker_credentials_path") == "/etc/mesosphere/docker_credentials")
-        let owned = try Fixture.derived("cluster_docker_credentials:\n  r.example.com:\n    auth: abc")
+        let owned = try Fixture.derived("cluster_docker_credentials:\n  auths:\n    r.example.com:\n      auth: abc")
         #expect(owned["cluster_docker_credentials_dcos_owned"] == .bool(true))
         #expect(owned.text("cluster_docker_credentials_path") == "/opt/mesosphere/etc/docker_credentials")
     }

@@ -354,9 +354,15 @@ struct NetworkTests {
         Reject("rexray_config_preset: gcp", "rexray_config_preset", "Must be one of '', 'aws', but is 'gcp'", line: 1),
         Reject("rexray_config: [a]", "rexray_config", "Must be a mapping", line: 1),
         Reject(
-            "cluster_docker_credentials:\n  registry.example.com: token",
+            "cluster_docker_credentials:\n  auths:\n    registry.example.com: token",
             "cluster_docker_credentials",
-            "The entry for registry 'registry.example.com' must be a mapping",
+            "The entry for registry 'registry.example.com' under auths must be a mapping",
+            line: 2
+        ),
+        Reject(
+            "cluster_docker_credentials:\n  registry.example.com:\n    auth: dG9rZW4=",
+            "cluster_docker_credentials",
+            "Must be a Docker config.json document with an `auths` mapping",
             line: 2
         ),
     ]
@@ -380,7 +386,7 @@ struct NetworkTests {
         Accept("rexray_config_preset: aws"),
         Accept("rexray_config_preset: ''"),
         Accept("rexray_config:\n  rexray:\n    loglevel: debug"),
-        Accept("cluster_docker_credentials:\n  registry.example.com:\n    auth: dG9rZW4="),
+        Accept("cluster_docker_credentials:\n  auths:\n    registry.example.com:\n      auth: dG9rZW4="),
         Accept("cluster_docker_credentials: '{}'"),
         Accept("weights: slave_public=1\nmarathon_java_args: -Xmx2g\nadminrouter_tls_cipher_suite: EECDH+AES256"),
         Accept("ui_banner: true\nui_banner_header_content: hello\nui_banner_background_color: '#000000'"),

@@ -145,7 +145,10 @@ public enum DerivedValues {
         out["cluster_docker_credentials_path"] = .string(
             dcosOwned ? "/opt/mesosphere/etc/docker_credentials" : "/etc/mesosphere/docker_credentials"
         )
-        out["cluster_docker_credentials_json"] = .string(JSONValue.object(["auths": credentials]).encoded(pretty: true))
+        out["cluster_docker_credentials_json"] = .string(
+            (credentials.objectValue?.isEmpty ?? true ? JSONValue.object(["auths": .object([:])]) : credentials)
+                .encoded(pretty: true)
+        )
         out["cluster_docker_registry_enabled"] = .bool(!config.string("cluster_docker_registry_url").isEmpty)
         let rexray =
             config.string("rexray_config_preset") == "aws" ? Defaults.rexrayAWSPreset : config.json("rexray_config")

@@ -180,10 +180,22 @@ enum Checks {
         uniqueStrings(&check)
     }
 
+    /// A Docker `config.json` document: `{"auths": {registry: {"auth": "base64(user:password)"}}}`.
     static func dockerCredentials(_ check: inout KeyCheck) {
-        guard let json = check.value.jsonValue?.objectValue else { return }
-        for (registry, entry) in json where entry.objectValue == nil {
-            check.fail("The entry for registry '\(registry)' must be a mapping (for example with an `auth` key).")
+        guard let json = check.value.jsonValue?.objectValue, !json.isEmpty else { return }
+        guard let auths = json["auths"]?.objectValue else {
+            return check.fail(
+                "Must be a Docker config.json document with an `auths` mapping: auths → registry URL → {auth: base64 of user:password}."
+            )
+        }
+        for registry in auths.keys.sorted() {
+            guard let entry = auths[registry]?.objectValue else {
+                check.fail("The entry for registry '\(registry)' under auths must be a mapping with an `auth` key.")
+                continue
+            }
+            if entry["auth"] != nil && entry["auth"]?.stringValue == nil {
+                check.fail("The `auth` of registry '\(registry)' must be a string (base64 of user:password).")
+            }
         }
     }
 

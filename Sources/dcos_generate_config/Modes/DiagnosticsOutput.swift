@@ -1,14 +1,27 @@
+import Foundation
 import InstallerConfig
 import InstallerSystem
 
 /// Shows validation diagnostics: compiler-style with snippets on stderr, or the JSON object of
 /// `--validate-config --json` on stdout.
 enum DiagnosticsOutput {
-    static func printHuman(_ diagnostics: [Diagnostic], document: ConfigDocument?, displayPath: String) {
+    /// - Parameter sourcePath: read for snippets when the file did not parse into a document.
+    static func printHuman(
+        _ diagnostics: [Diagnostic],
+        document: ConfigDocument?,
+        displayPath: String,
+        sourcePath: String? = nil
+    ) {
         guard !diagnostics.isEmpty else { return }
+        var text = document?.text ?? ""
+        if document == nil, let sourcePath, let data = FileManager.default.contents(atPath: sourcePath),
+            let decoded = String(validating: data, as: UTF8.self), !data.contains(0)
+        {
+            text = decoded
+        }
         let formatter = DiagnosticFormatter(
             path: displayPath,
-            text: document?.text ?? "",
+            text: text,
             maskedLines: document.map(ConfigValidator.secretLines(in:)) ?? []
         )
         Terminal.writeError(formatter.format(diagnostics) + "\n")

@@ -24,7 +24,12 @@ enum GenconfMode {
             if context.json {
                 printResult(DiagnosticsOutput.json(diagnostics, valid: false).encoded(pretty: true))
             } else {
-                DiagnosticsOutput.printHuman(diagnostics, document: document, displayPath: context.displayConfigPath)
+                DiagnosticsOutput.printHuman(
+                    diagnostics,
+                    document: document,
+                    displayPath: context.displayConfigPath,
+                    sourcePath: context.options.configPath
+                )
             }
             context.logger.error(
                 "\(DiagnosticsOutput.summary(diagnostics, displayPath: context.displayConfigPath)) genconf/serve was not changed."

@@ -9,7 +9,12 @@ enum ValidateMode {
         if context.json {
             printResult(DiagnosticsOutput.json(result.diagnostics, valid: result.isValid).encoded(pretty: true))
         } else {
-            DiagnosticsOutput.printHuman(result.diagnostics, document: document, displayPath: context.displayConfigPath)
+            DiagnosticsOutput.printHuman(
+                result.diagnostics,
+                document: document,
+                displayPath: context.displayConfigPath,
+                sourcePath: context.options.configPath
+            )
             context.logger.info(
                 "\(DiagnosticsOutput.summary(result.diagnostics, displayPath: context.displayConfigPath))"
             )

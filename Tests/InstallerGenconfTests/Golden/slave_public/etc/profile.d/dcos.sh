@@ -1,0 +1,6 @@
+# DC/OS 1.11.0: put the cluster's tools on the PATH of login shells.
+case ":${PATH}:" in
+    *:/opt/mesosphere/bin:*) ;;
+    *) PATH="/opt/mesosphere/bin:${PATH}" ;;
+esac
+export PATH

@@ -1,0 +1,32 @@
+import Foundation
+
+/// Holds `flock` on a file from another process until `release()`: `flock FILE sh -c 'echo locked; read _'`.
+final class LockHolder {
+    private let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+
+    init(path: String) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        process.arguments = [path, "/bin/sh", "-c", "echo locked; read _"]
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var seen = Data()
+        while !seen.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        guard String(decoding: seen, as: UTF8.self).hasPrefix("locked") else {
+            release()
+            throw CocoaError(.fileLocking)
+        }
+    }
+
+    func release() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}

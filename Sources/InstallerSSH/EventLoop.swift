@@ -34,7 +34,8 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         var wakePending = false
     }
 
-    private final class Waiter {
+    private final class Waiter: @unchecked Sendable {
+        // @unchecked: created on any thread, then only used on the loop thread.
         let id: UInt64
         let interests: [(fd: Int32, events: UInt32)]
         let deadline: Instant
@@ -134,19 +135,29 @@ final class EventLoop: SerialExecutor, @unchecked Sendable {
         preconditionInLoop()
         let id = confined.nextID
         confined.nextID += 1
+        let cancelled = Atomic<Bool>(false)
+        // The operation closure of withTaskCancellationHandler is not reliably isolated to the caller
+        // (gotcha G12), so the registration hops to the loop explicitly when it is not already there.
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<WaitResult, Never>) in
                 if Task.isCancelled {
                     continuation.resume(returning: .cancelled)
                     return
                 }
-                if deadline <= .now {
-                    continuation.resume(returning: .timedOut)
-                    return
+                let waiter = Waiter(id: id, interests: interests, deadline: deadline, continuation: continuation)
+                let register: @Sendable () -> Void = {
+                    if cancelled.load(ordering: .acquiring) {
+                        continuation.resume(returning: .cancelled)
+                    } else if deadline <= .now {
+                        continuation.resume(returning: .timedOut)
+                    } else {
+                        self.register(waiter)
+                    }
                 }
-                register(Waiter(id: id, interests: interests, deadline: deadline, continuation: continuation))
+                if inLoop { register() } else { execute(register) }
             }
         } onCancel: {
+            cancelled.store(true, ordering: .releasing)
             self.execute { self.fire(id, .cancelled) }
         }
     }

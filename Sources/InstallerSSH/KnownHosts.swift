@@ -21,30 +21,56 @@ final class KnownHostsStore: Sendable {
         }
     }
 
+    /// The file's identity when it was last read: re-read when someone else changed it.
+    private struct Version: Equatable {
+        var inode: UInt64 = 0
+        var size: Int64 = -1
+        var modified: Int = 0
+        var modifiedNanoseconds: Int = 0
+    }
+
+    private struct Cache {
+        var version = Version(inode: 0, size: -2)
+        var lines: [String] = []
+    }
+
     let path: String
-    private let lines = Mutex<[String]?>(nil)
+    private let cache = Mutex(Cache())
 
     private init(path: String) { self.path = path }
 
-    /// The file's lines (read once, then kept current with our own appends).
+    private func currentVersion() -> Version {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return Version() }
+        return Version(
+            inode: UInt64(info.st_ino),
+            size: Int64(info.st_size),
+            modified: info.st_mtim.tv_sec,
+            modifiedNanoseconds: info.st_mtim.tv_nsec
+        )
+    }
+
+    private func refresh(_ cache: inout Cache) {
+        let version = currentVersion()
+        guard version != cache.version else { return }
+        let text = readSmallFile(path, limit: 64 << 20) ?? ""
+        cache.lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        cache.version = version
+    }
+
+    /// The file's current lines (re-read only when the file changed).
     func snapshot() -> [String] {
-        lines.withLock { lines in
-            if let lines { return lines }
-            let text = readSmallFile(path, limit: 64 << 20) ?? ""
-            let read = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-            lines = read
-            return read
+        cache.withLock { cache in
+            refresh(&cache)
+            return cache.lines
         }
     }
 
     /// Appends `line` unless an identical line is already there.
     func append(_ line: String) -> Int32? {
-        lines.withLock { lines -> Int32? in
-            if lines == nil {
-                let text = readSmallFile(path, limit: 64 << 20) ?? ""
-                lines = text.split(separator: "\n").map(String.init)
-            }
-            if lines?.contains(line) == true { return nil }
+        cache.withLock { cache -> Int32? in
+            refresh(&cache)
+            if cache.lines.contains(line) { return nil }
             let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
             guard fd >= 0 else { return errno }
             defer { close(fd) }
@@ -61,7 +87,8 @@ final class KnownHostsStore: Sendable {
             let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             guard written == bytes.count else { return errno }
             fsync(fd)
-            lines?.append(line)
+            cache.lines.append(line)
+            cache.version = currentVersion()
             return nil
         }
     }

@@ -58,7 +58,7 @@ final class AuthTests {
         let socketPath = lab.dir + "/agent.sock"
         let agent = try spawn("/usr/bin/ssh-agent", ["-D", "-a", socketPath])
         defer {
-            kill(agent, SIGTERM)
+            kill(agent, SIGKILL)  // ssh-agent -D does not exit on SIGTERM
             _ = waitFor(agent)
         }
         try waitUntil(.seconds(10), "ssh-agent socket") { FileManager.default.fileExists(atPath: socketPath) }

@@ -41,7 +41,11 @@ final class SudoTests {
     init() throws {
         lab = try SSHLab()
         user = try SudoUser()
-        server = try lab.startSSHD()
+        // sshd reads authorized_keys as the target user, who cannot enter the lab directory (0700).
+        let keys = "/home/\(user.name)/authorized_keys"
+        try FileManager.default.copyItem(atPath: lab.authorizedKeys, toPath: keys)
+        chmod(keys, 0o644)
+        server = try lab.startSSHD(extraConfig: ["AuthorizedKeysFile \(keys)"])
     }
 
     deinit {

@@ -60,6 +60,11 @@ let results = await fleet.run(command, on: targets)
 let failed = results.filter { !$0.succeeded }
 for result in failed { print(result.error?.description ?? "") }
 let status = (try? String(contentsOfFile: "/proc/self/status")) ?? ""
-let threads = status.split(separator: "\n").first { $0.hasPrefix("Threads:") } ?? "Threads: ?"
-printError("ssh-fanout: \(results.count - failed.count)/\(results.count) succeeded; \(threads)\n")
+func field(_ name: String) -> String {
+    let line = status.split(separator: "\n").first { $0.hasPrefix(name + ":") } ?? ""
+    return line.dropFirst(name.count + 1).split { $0 == " " || $0 == "\t" }.first.map(String.init) ?? "?"
+}
+printError(
+    "ssh-fanout: \(results.count - failed.count)/\(results.count) succeeded; threads=\(field("Threads")) peak_rss_kb=\(field("VmHWM"))\n"
+)
 exit(failed.isEmpty ? 0 : 3)

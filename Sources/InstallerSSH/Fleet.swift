@@ -4,9 +4,10 @@ import Logging
 public struct FleetConfiguration: Sendable {
     /// Concurrent sessions across all hosts (`ssh_parallelism`; DC/OS default 20, up to 1,000).
     public var parallelism: Int
-    /// Concurrent handshakes (TCP connect to authenticated), kept under sshd's `MaxStartups` (10).
+    /// Concurrent handshakes (TCP connect to authenticated) across all hosts. Queued hosts do not spend
+    /// their handshake timeout while they wait.
     public var handshakeParallelism: Int
-    /// Concurrent sessions to one host.
+    /// Concurrent sessions to one host. Keep it under that sshd's `MaxStartups` (default 10).
     public var perHostParallelism: Int
     /// A logger for connection-level events (debug) and recorded host keys (notice).
     public var logger: Logger
@@ -14,7 +15,7 @@ public struct FleetConfiguration: Sendable {
     /// Creates a configuration.
     public init(
         parallelism: Int = 20,
-        handshakeParallelism: Int = 10,
+        handshakeParallelism: Int = 50,
         perHostParallelism: Int = 4,
         logger: Logger = Logger(label: "InstallerSSH", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
@@ -119,6 +120,12 @@ public final class SSHFleet: Sendable {
         }
         await bastions.closeAll()
         return outcomes.map { $0! }
+    }
+
+    /// Closes the jump-host connections kept for ``withSession(_:_:)`` calls. ``forEach(_:_:)`` and
+    /// ``run(_:on:options:output:)`` close theirs when they return.
+    public func shutdown() async {
+        await bastions.closeAll()
     }
 
     /// Connects to one target, runs `body`, closes. Throws the classified failure.

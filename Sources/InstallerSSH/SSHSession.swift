@@ -71,7 +71,7 @@ public actor SSHSession {
             label: label,
             policy: target.hostKeyPolicy,
             store: store,
-            hashEntries: false
+            hashEntries: target.hashKnownHostsEntries
         )
         let preference = verifier.methodPreference()
         _ = libssh2_session_method_pref(s, LIBSSH2_METHOD_HOSTKEY, preference)

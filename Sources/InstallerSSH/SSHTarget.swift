@@ -190,6 +190,8 @@ public struct SSHTarget: Sendable, Hashable {
     public var sudo: SudoMode
     /// Timeouts.
     public var timeouts: SSHTimeouts
+    /// Record new host keys hashed (`|1|salt|hash`, like OpenSSH's `HashKnownHosts yes`).
+    public var hashKnownHostsEntries: Bool = false
 
     /// Creates a target. The known_hosts file defaults to `genconf/known_hosts`, as in the issue.
     public init(

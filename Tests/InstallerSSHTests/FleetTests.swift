@@ -59,6 +59,29 @@ final class FleetTests {
         #expect(results[1].error?.description.hasPrefix("127.0.2.2:\(server.port): ") == true)
     }
 
+    @Test func ipv6AndHostNames() async throws {
+        let server = try lab.startSSHD(addresses: ["127.0.0.1", "::1"], port: freePort())
+        let knownHosts = lab.knownHostsPath()
+        let targets = ["::1", "localhost", "127.0.0.1"].map { lab.target($0, port: server.port, knownHosts: knownHosts) }
+        let results = await SSHFleet().run("echo $SSH_CONNECTION", on: targets)
+        for result in results { #expect(result.error == nil, "\(result.error?.description ?? "")") }
+        #expect(results[0].output?.stdout.text.hasPrefix("::1 ") == true)
+        #expect(results[0].host == "[::1]:\(server.port)")
+        let recorded = try String(contentsOfFile: knownHosts, encoding: .utf8)
+        #expect(recorded.contains("[::1]:\(server.port) ssh-ed25519 "))
+        #expect(recorded.contains("[localhost]:\(server.port) ssh-ed25519 "))
+    }
+
+    @Test func extraSSHOptions() throws {
+        var target = lab.target("127.0.0.1", port: 22)
+        try ExtraSSHOptions.apply(["-o", "ConnectTimeout=3", "-oStrictHostKeyChecking=yes", "Port 2222"], to: &target)
+        #expect(target.timeouts.connect == .seconds(3))
+        #expect(target.hostKeyPolicy == .strict)
+        #expect(target.port == 2222)
+        #expect(throws: SSHError.self) { try ExtraSSHOptions.apply(["-o", "StrictHostKeyChecking=no"], to: &target) }
+        #expect(throws: SSHError.self) { try ExtraSSHOptions.apply(["-o", "ControlMaster=auto"], to: &target) }
+    }
+
     @Test func bastionNameParsing() {
         let auth = SSHAuthentication.agent
         #expect(SSHBastion.parse("core@jump.example:2200", defaultUser: "root", authentication: auth)?.port == 2200)
@@ -86,11 +109,13 @@ final class ThousandSessionsTests {
         let targets = servers.flatMap { server in server.addresses.map { lab.target($0, port: server.port, knownHosts: knownHosts) } }
         let fleet = SSHFleet(FleetConfiguration(parallelism: 1000, handshakeParallelism: 20))
         let peak = PeakCounter()
+        let barrier = Barrier(count: targets.count)
         let results = await fleet.forEach(targets) { session throws(SSHError) -> Bool in
             peak.enter()
             defer { peak.leave() }
-            // Hold every session open until all 1,000 are connected (bounded by the command timeout).
-            let out = try await session.run("sleep 20")
+            // Hold every session open until all 1,000 are connected, then use each one.
+            await barrier.arrive()
+            let out = try await session.run("true")
             return out.termination.isSuccess
         }
         #expect(results.allSatisfy { (try? $0.result.get()) == true })
@@ -111,4 +136,40 @@ final class PeakCounter: @unchecked Sendable {
         }
     }
     func leave() { lock.withLock { current -= 1 } }
+}
+
+/// Resumes every arriving task once `count` have arrived (or after two minutes, so a failed host cannot hang the test).
+final class Barrier: @unchecked Sendable {
+    // @unchecked: every access holds `lock`.
+    private let lock = NSLock()
+    private var arrived = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        Task { [weak self] in
+            try? await Task.sleep(for: .seconds(120))
+            self?.releaseAll()
+        }
+    }
+
+    func arrive() async {
+        await withCheckedContinuation { continuation in
+            let release = lock.withLock { () -> Bool in
+                arrived += 1
+                waiters.append(continuation)
+                return arrived >= count
+            }
+            if release { releaseAll() }
+        }
+    }
+
+    private func releaseAll() {
+        let all = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+            defer { waiters.removeAll() }
+            return waiters
+        }
+        for waiter in all { waiter.resume() }
+    }
 }

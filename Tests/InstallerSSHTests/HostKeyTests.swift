@@ -86,6 +86,21 @@ final class HostKeyTests {
         #expect(try String(contentsOfFile: fresh, encoding: .utf8).contains(" ssh-ed25519 "))
     }
 
+    @Test func hashedRecording() async throws {
+        let server = try lab.startSSHD()
+        let knownHosts = lab.knownHostsPath()
+        var target = lab.target(server.address, port: server.port, knownHosts: knownHosts)
+        target.hashKnownHostsEntries = true
+        #expect(await check(target).error == nil)
+        let text = try String(contentsOfFile: knownHosts, encoding: .utf8)
+        #expect(text.hasPrefix("|1|"))
+        // OpenSSH finds it too.
+        let found = try sh("/usr/bin/ssh-keygen", ["-F", "[\(server.address)]:\(server.port)", "-f", knownHosts])
+        #expect(found.contains("ssh-ed25519"))
+        target.hostKeyPolicy = .strict
+        #expect(await check(target).error == nil)
+    }
+
     @Test func pinnedFingerprints() async throws {
         let server = try lab.startSSHD()
         let good = await check(lab.target(server.address, port: server.port, policy: .pinned(["SHA256:nope", server.hostKeyFingerprint])))

@@ -151,7 +151,7 @@ final class SSHLab: @unchecked Sendable {
         try sh("/usr/bin/ssh-keygen", ["-q", "-t", hostKeyType, "-N", "", "-f", hostKey])
         let port = fixedPort ?? freePort(on: addresses[0])
         // sshd keeps the first value of most keywords: extra settings go first.
-        var config = addresses.map { "ListenAddress \($0):\(port)" } + extraConfig
+        var config = addresses.map { "ListenAddress \($0.contains(":") ? "[\($0)]" : $0):\(port)" } + extraConfig
         config += [
             "HostKey \(hostKey)",
             "PidFile \(base)/sshd.pid",
@@ -189,7 +189,7 @@ final class SSHLab: @unchecked Sendable {
         )
         lock.withLock { servers.append(server) }
         if netns == nil {
-            for address in addresses {
+            for address in addresses where !address.contains(":") {
                 try waitUntil(.seconds(10), "sshd on \(address):\(port)") {
                     canConnect(address, port)
                 }

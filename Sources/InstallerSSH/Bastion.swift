@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLibSSH2
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One `direct-tcpip` channel over the jump host's session, bridged to a local socket pair whose other
 /// end is the "socket" of the target's own SSH session.
@@ -38,7 +39,12 @@ extension SSHSession {
         let deadline = Instant.now + target.timeouts.connect
         let channel: OpaquePointer
         do {
-            channel = try await callPointer("opening a tunnel", deadline: deadline, code: .bastion, timeout: .connectTimeout) {
+            channel = try await callPointer(
+                "opening a tunnel",
+                deadline: deadline,
+                code: .bastion,
+                timeout: .connectTimeout
+            ) {
                 cssh2_channel_direct_tcpip(s, host, Int32(port))
             }
         } catch {
@@ -46,12 +52,20 @@ extension SSHSession {
             error.message = "through the jump host \(self.label): " + error.message
             error.host = label
             if error.code == .bastion {
-                error.message += " (is AllowTcpForwarding enabled on the jump host, and is the target reachable from it?)"
+                error.message +=
+                    " (is AllowTcpForwarding enabled on the jump host, and is the target reachable from it?)"
             }
             throw error
         }
         var pair: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+        guard
+            socketpair(
+                AF_UNIX,
+                Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+                0,
+                &pair
+            ) == 0
+        else {
             _ = libssh2_channel_free(channel)
             throw SSHError(.bastion, host: label, "cannot create a socket pair: \(String(cString: strerror(errno)))")
         }
@@ -84,7 +98,9 @@ extension SSHSession {
                     }
                 }
                 if !tunnel.toChannel.isEmpty {
-                    let n = tunnel.toChannel.withUnsafeBytes { cssh2_channel_write(tunnel.channel, $0.baseAddress, $0.count) }
+                    let n = tunnel.toChannel.withUnsafeBytes {
+                        cssh2_channel_write(tunnel.channel, $0.baseAddress, $0.count)
+                    }
                     if n > 0 {
                         tunnel.toChannel.removeFirst(n)
                         progressed = true

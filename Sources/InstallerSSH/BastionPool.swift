@@ -54,11 +54,13 @@ final class BastionPool: Sendable {
                     } catch {
                         await session.abort()
                         var wrapped = error
-                        wrapped.message = "cannot reach the jump host \(spec.user)@\(bastionTarget.label): \(error.message)"
+                        wrapped.message =
+                            "cannot reach the jump host \(spec.user)@\(bastionTarget.label): \(error.message)"
                         wrapped.code = error.code == .cancelled ? .cancelled : .bastion
                         outcome = .failure(wrapped)
                     }
-                    let waiters = self.entries.withLock { entries -> [CheckedContinuation<Result<SSHSession, SSHError>, Never>] in
+                    let waiters = self.entries.withLock {
+                        entries -> [CheckedContinuation<Result<SSHSession, SSHError>, Never>] in
                         guard case .connecting(let waiters) = entries[spec] else { return [] }
                         entries[spec] = .ready(outcome)
                         return waiters

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLibSSH2
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What ended a wait on the event loop.
 enum WaitResult: Sendable {

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLibSSH2
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension SSHSession {
     /// Runs `command` through the remote user's shell and waits for it to end.
@@ -34,7 +35,12 @@ extension SSHSession {
         }
 
         let openDeadline = min(totalDeadline, .now + target.timeouts.handshake)
-        let channel = try await callPointer("opening a channel", deadline: openDeadline, code: .channel, timeout: .commandTimeout) {
+        let channel = try await callPointer(
+            "opening a channel",
+            deadline: openDeadline,
+            code: .channel,
+            timeout: .commandTimeout
+        ) {
             cssh2_channel_open_session(s, 2 * 1024 * 1024)
         }
         var closed = false
@@ -59,7 +65,9 @@ extension SSHSession {
             var progressed = false
             // Feed stdin (partial writes are normal; retry with the rest).
             if written < stdinBytes.count {
-                let n = stdinBytes[written...].withUnsafeBytes { cssh2_channel_write(channel, $0.baseAddress, $0.count) }
+                let n = stdinBytes[written...].withUnsafeBytes {
+                    cssh2_channel_write(channel, $0.baseAddress, $0.count)
+                }
                 if n > 0 {
                     written += n
                     progressed = true
@@ -117,7 +125,12 @@ extension SSHSession {
         _ = try await call("closing the channel", deadline: closeDeadline, code: .channel, timeout: .commandTimeout) {
             libssh2_channel_close(channel)
         }
-        _ = try await call("waiting for the channel to close", deadline: closeDeadline, code: .channel, timeout: .commandTimeout) {
+        _ = try await call(
+            "waiting for the channel to close",
+            deadline: closeDeadline,
+            code: .channel,
+            timeout: .commandTimeout
+        ) {
             libssh2_channel_wait_closed(channel)
         }
         let status = libssh2_channel_get_exit_status(channel)
@@ -131,7 +144,12 @@ extension SSHSession {
         }
         _ = libssh2_channel_free(channel)
         closed = true
-        return CommandOutput(termination: termination, stdout: stdout, stderr: stderr, duration: Instant.now.duration(since: started))
+        return CommandOutput(
+            termination: termination,
+            stdout: stdout,
+            stderr: stderr,
+            duration: Instant.now.duration(since: started)
+        )
     }
 }
 

@@ -31,9 +31,12 @@ public enum ExtraSSHOptions {
         }
     }
 
-    private static func apply(key: String, value: String, original: String, to target: inout SSHTarget) throws(SSHError) {
+    private static func apply(key: String, value: String, original: String, to target: inout SSHTarget) throws(SSHError)
+    {
         func seconds() throws(SSHError) -> Duration {
-            guard let n = Int(value), n > 0 else { throw error(target, "'\(original)' needs a positive number of seconds") }
+            guard let n = Int(value), n > 0 else {
+                throw error(target, "'\(original)' needs a positive number of seconds")
+            }
             return .seconds(n)
         }
         switch key {
@@ -52,17 +55,22 @@ public enum ExtraSSHOptions {
                 )
             }
         case "userknownhostsfile":
-            guard value != "/dev/null" else { throw error(target, "'\(original)' is refused: it would disable host-key checking") }
+            guard value != "/dev/null" else {
+                throw error(target, "'\(original)' is refused: it would disable host-key checking")
+            }
             target.knownHostsFile = value
         case "identityfile":
             target.authentication = .privateKey(path: value, passphrase: nil)
         case "port":
-            guard let port = Int(value), (1...65535).contains(port) else { throw error(target, "'\(original)' is not a port") }
+            guard let port = Int(value), (1...65535).contains(port) else {
+                throw error(target, "'\(original)' is not a port")
+            }
             target.port = port
         case "user":
             target.user = value
         case "proxyjump":
-            guard let bastion = SSHBastion.parse(value, defaultUser: target.user, authentication: target.authentication) else {
+            guard let bastion = SSHBastion.parse(value, defaultUser: target.user, authentication: target.authentication)
+            else {
                 throw error(target, "'\(original)' is not user@host:port")
             }
             target.bastion = bastion

@@ -65,7 +65,13 @@ public final class SSHFleet: Sendable {
             try await session.run(command, options: options, output: output)
         }
         return outcomes.map { outcome in
-            var result = HostResult(target: outcome.target, output: nil, error: nil, timings: outcome.timings, notes: outcome.notes)
+            var result = HostResult(
+                target: outcome.target,
+                output: nil,
+                error: nil,
+                timings: outcome.timings,
+                notes: outcome.notes
+            )
             switch outcome.result {
             case .success(let output):
                 result.output = output

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLibSSH2
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What can be learnt about a private key file before any network round trip.
 struct KeyFile {

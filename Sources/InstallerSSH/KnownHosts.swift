@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLibSSH2
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// An OpenSSH known_hosts file shared by every session of the process that uses the same path.
 ///
@@ -101,7 +102,11 @@ struct HostKeyAlgorithm: Sendable, Equatable {
     var knownHostMask: Int32
 
     static let all: [HostKeyAlgorithm] = [
-        HostKeyAlgorithm(name: "ssh-ed25519", hostKeyType: LIBSSH2_HOSTKEY_TYPE_ED25519, knownHostMask: LIBSSH2_KNOWNHOST_KEY_ED25519),
+        HostKeyAlgorithm(
+            name: "ssh-ed25519",
+            hostKeyType: LIBSSH2_HOSTKEY_TYPE_ED25519,
+            knownHostMask: LIBSSH2_KNOWNHOST_KEY_ED25519
+        ),
         HostKeyAlgorithm(
             name: "ecdsa-sha2-nistp256",
             hostKeyType: LIBSSH2_HOSTKEY_TYPE_ECDSA_256,
@@ -117,7 +122,11 @@ struct HostKeyAlgorithm: Sendable, Equatable {
             hostKeyType: LIBSSH2_HOSTKEY_TYPE_ECDSA_521,
             knownHostMask: LIBSSH2_KNOWNHOST_KEY_ECDSA_521
         ),
-        HostKeyAlgorithm(name: "ssh-rsa", hostKeyType: LIBSSH2_HOSTKEY_TYPE_RSA, knownHostMask: LIBSSH2_KNOWNHOST_KEY_SSHRSA),
+        HostKeyAlgorithm(
+            name: "ssh-rsa",
+            hostKeyType: LIBSSH2_HOSTKEY_TYPE_RSA,
+            knownHostMask: LIBSSH2_KNOWNHOST_KEY_SSHRSA
+        ),
     ]
 
     static func forHostKeyType(_ type: Int32) -> HostKeyAlgorithm? { all.first { $0.hostKeyType == type } }

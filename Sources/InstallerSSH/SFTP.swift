@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLibSSH2
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What an upload did.
 public struct UploadReport: Sendable, Hashable {
@@ -17,7 +18,9 @@ extension SSHSession {
     /// on a checksum mismatch.
     ///
     /// Local reads are short blocking file reads on the event loop (256 KiB at a time).
-    public func upload(file localPath: String, to remotePath: String, mode: Int32 = 0o644) async throws(SSHError) -> UploadReport {
+    public func upload(file localPath: String, to remotePath: String, mode: Int32 = 0o644) async throws(SSHError)
+        -> UploadReport
+    {
         let fd = open(localPath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw SSHError(.transfer, host: label, "cannot read \(localPath): \(String(cString: strerror(errno)))")
@@ -29,7 +32,9 @@ extension SSHSession {
     }
 
     /// Uploads `bytes` like ``upload(file:to:mode:)``.
-    public func upload(bytes: [UInt8], to remotePath: String, mode: Int32 = 0o644) async throws(SSHError) -> UploadReport {
+    public func upload(bytes: [UInt8], to remotePath: String, mode: Int32 = 0o644) async throws(SSHError)
+        -> UploadReport
+    {
         var offset = 0
         return try await upload(to: remotePath, mode: mode, source: "memory") { buffer in
             let n = min(buffer.count, bytes.count - offset)
@@ -47,7 +52,8 @@ extension SSHSession {
     ) async throws(SSHError) -> UploadReport {
         let s = try requireSession()
         let deadline = Instant.now + target.timeouts.commandTotal
-        let sftp = try await callPointer("starting SFTP", deadline: deadline, code: .transfer, timeout: .commandTimeout) {
+        let sftp = try await callPointer("starting SFTP", deadline: deadline, code: .transfer, timeout: .commandTimeout)
+        {
             libssh2_sftp_init(s)
         }
         defer { _ = libssh2_sftp_shutdown(sftp) }
@@ -55,7 +61,12 @@ extension SSHSession {
         let flags = UInt(LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC)
         let handle: OpaquePointer
         do {
-            handle = try await callPointer("opening \(temporary)", deadline: deadline, code: .transfer, timeout: .commandTimeout) {
+            handle = try await callPointer(
+                "opening \(temporary)",
+                deadline: deadline,
+                code: .transfer,
+                timeout: .commandTimeout
+            ) {
                 cssh2_sftp_open(sftp, temporary, UInt32(temporary.utf8.count), flags, Int(mode))
             }
         } catch {
@@ -76,15 +87,25 @@ extension SSHSession {
                 var sent = 0
                 while sent < count {
                     // After EAGAIN, call again with the same pointer and length (gotcha in §6).
-                    let n = libssh2_sftp_write(handle, buffer.baseAddress!.assumingMemoryBound(to: CChar.self) + sent, count - sent)
+                    let n = libssh2_sftp_write(
+                        handle,
+                        buffer.baseAddress!.assumingMemoryBound(to: CChar.self) + sent,
+                        count - sent
+                    )
                     if n >= 0 {
                         sent += n
                         continue
                     }
                     if n != Int(LIBSSH2_ERROR_EAGAIN) {
-                        throw sftpError(failure("writing \(temporary)", code: .transfer, rc: Int32(n)), sftp: sftp, path: temporary)
+                        throw sftpError(
+                            failure("writing \(temporary)", code: .transfer, rc: Int32(n)),
+                            sftp: sftp,
+                            path: temporary
+                        )
                     }
-                    try await waitForSocket(deadline: deadline) { SSHError(.commandTimeout, host: label, "upload of \(remotePath) timed out") }
+                    try await waitForSocket(deadline: deadline) {
+                        SSHError(.commandTimeout, host: label, "upload of \(remotePath) timed out")
+                    }
                 }
                 total += count
             }
@@ -126,13 +147,19 @@ extension SSHSession {
     public func download(_ remotePath: String, to localPath: String) async throws(SSHError) -> Int {
         let s = try requireSession()
         let deadline = Instant.now + target.timeouts.commandTotal
-        let sftp = try await callPointer("starting SFTP", deadline: deadline, code: .transfer, timeout: .commandTimeout) {
+        let sftp = try await callPointer("starting SFTP", deadline: deadline, code: .transfer, timeout: .commandTimeout)
+        {
             libssh2_sftp_init(s)
         }
         defer { _ = libssh2_sftp_shutdown(sftp) }
         let handle: OpaquePointer
         do {
-            handle = try await callPointer("opening \(remotePath)", deadline: deadline, code: .transfer, timeout: .commandTimeout) {
+            handle = try await callPointer(
+                "opening \(remotePath)",
+                deadline: deadline,
+                code: .transfer,
+                timeout: .commandTimeout
+            ) {
                 cssh2_sftp_open(sftp, remotePath, UInt32(remotePath.utf8.count), UInt(LIBSSH2_FXF_READ), 0)
             }
         } catch {
@@ -153,16 +180,28 @@ extension SSHSession {
             let n = libssh2_sftp_read(handle, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.count)
             if n == 0 { break }
             if n == Int(LIBSSH2_ERROR_EAGAIN) {
-                try await waitForSocket(deadline: deadline) { SSHError(.commandTimeout, host: label, "download of \(remotePath) timed out") }
+                try await waitForSocket(deadline: deadline) {
+                    SSHError(.commandTimeout, host: label, "download of \(remotePath) timed out")
+                }
                 continue
             }
-            if n < 0 { throw sftpError(failure("reading \(remotePath)", code: .transfer, rc: Int32(n)), sftp: sftp, path: remotePath) }
+            if n < 0 {
+                throw sftpError(
+                    failure("reading \(remotePath)", code: .transfer, rc: Int32(n)),
+                    sftp: sftp,
+                    path: remotePath
+                )
+            }
             var written = 0
             while written < n {
                 let w = write(out, buffer.baseAddress! + written, n - written)
                 if w < 0 {
                     unlink(temporary)
-                    throw SSHError(.transfer, host: label, "cannot write \(temporary): \(String(cString: strerror(errno)))")
+                    throw SSHError(
+                        .transfer,
+                        host: label,
+                        "cannot write \(temporary): \(String(cString: strerror(errno)))"
+                    )
                 }
                 written += w
             }
@@ -172,7 +211,11 @@ extension SSHSession {
         Glibc.close(out)
         outClosed = true
         guard rename(temporary, localPath) == 0 else {
-            throw SSHError(.transfer, host: label, "cannot rename \(temporary) to \(localPath): \(String(cString: strerror(errno)))")
+            throw SSHError(
+                .transfer,
+                host: label,
+                "cannot rename \(temporary) to \(localPath): \(String(cString: strerror(errno)))"
+            )
         }
         return total
     }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CLibSSH2
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// libssh2_init is not thread-safe: run it once, from a Swift global (swift_once), before any session.
 private let libssh2GlobalInit: Int32 = libssh2_init(0)
@@ -266,7 +267,11 @@ public actor SSHSession {
     private func authenticateWithAgent(_ s: OpaquePointer, deadline: Instant) async throws(SSHError) {
         let user = target.user
         guard getenv("SSH_AUTH_SOCK") != nil else {
-            throw SSHError(.authentication, host: label, "ssh-agent authentication requested but SSH_AUTH_SOCK is not set")
+            throw SSHError(
+                .authentication,
+                host: label,
+                "ssh-agent authentication requested but SSH_AUTH_SOCK is not set"
+            )
         }
         guard let agent = libssh2_agent_init(s) else {
             throw failure("ssh-agent init", code: .authentication, rc: -1)
@@ -277,7 +282,11 @@ public actor SSHSession {
         }
         // The agent is a local Unix socket: these calls are short blocking round trips.
         guard libssh2_agent_connect(agent) == 0 else {
-            throw SSHError(.authentication, host: label, "cannot connect to the ssh-agent at SSH_AUTH_SOCK: \(lastError().text)")
+            throw SSHError(
+                .authentication,
+                host: label,
+                "cannot connect to the ssh-agent at SSH_AUTH_SOCK: \(lastError().text)"
+            )
         }
         guard libssh2_agent_list_identities(agent) == 0 else {
             throw SSHError(.authentication, host: label, "cannot list the ssh-agent's identities: \(lastError().text)")
@@ -289,7 +298,11 @@ public actor SSHSession {
             let rc = libssh2_agent_get_identity(agent, &identity, previous)
             if rc == 1 { break }
             guard rc == 0, let identity else {
-                throw SSHError(.authentication, host: label, "cannot read the ssh-agent's identities: \(lastError().text)")
+                throw SSHError(
+                    .authentication,
+                    host: label,
+                    "cannot read the ssh-agent's identities: \(lastError().text)"
+                )
             }
             previous = identity
             let comment = identity.pointee.comment.map { String(cString: $0) } ?? "?"

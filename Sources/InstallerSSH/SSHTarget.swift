@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A secret string (sudo password, key passphrase). Its description is redacted so it cannot leak

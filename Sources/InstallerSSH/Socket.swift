@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Dispatch
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A resolved socket address.
 struct SocketAddress: Sendable {
@@ -47,7 +48,9 @@ enum Resolver {
         while let info = cursor {
             var storage = sockaddr_storage()
             withUnsafeMutableBytes(of: &storage) { raw in
-                raw.copyMemory(from: UnsafeRawBufferPointer(start: info.pointee.ai_addr, count: Int(info.pointee.ai_addrlen)))
+                raw.copyMemory(
+                    from: UnsafeRawBufferPointer(start: info.pointee.ai_addr, count: Int(info.pointee.ai_addrlen))
+                )
             }
             out.append(SocketAddress(family: info.pointee.ai_family, storage: storage, length: info.pointee.ai_addrlen))
             cursor = info.pointee.ai_next
@@ -75,7 +78,11 @@ func connectTCP(
     }
     var lastError = SSHError(.connect, host: label, "no address to connect to")
     for var address in addresses {
-        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(
+            address.family,
+            Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+            0
+        )
         guard fd >= 0 else {
             throw SSHError(.connect, host: label, "cannot create a socket: \(String(cString: strerror(errno)))")
         }
@@ -92,7 +99,11 @@ func connectTCP(
                 throw SSHError(.cancelled, host: label, "cancelled while connecting")
             case .timedOut:
                 close(fd)
-                throw SSHError(.connectTimeout, host: label, "no answer to the TCP connect on port \(port) within the connect timeout")
+                throw SSHError(
+                    .connectTimeout,
+                    host: label,
+                    "no answer to the TCP connect on port \(port) within the connect timeout"
+                )
             case .ready:
                 var soError: Int32 = 0
                 var length = socklen_t(MemoryLayout<Int32>.size)

@@ -3,7 +3,7 @@ import InstallerSSH
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("authentication", .serialized)
@@ -19,7 +19,10 @@ final class AuthTests {
     deinit { lab.cleanup() }
 
     func check(_ authentication: SSHAuthentication, port: Int? = nil) async -> HostResult {
-        await fleet.run("true", on: [lab.target(server.address, port: port ?? server.port, authentication: authentication)])[0]
+        await fleet.run(
+            "true",
+            on: [lab.target(server.address, port: port ?? server.port, authentication: authentication)]
+        )[0]
     }
 
     @Test func passphraseFromEnvironment() async throws {
@@ -34,7 +37,9 @@ final class AuthTests {
         let wrong = await check(.privateKey(path: lab.encryptedKey, passphrase: .value(Secret("wrong"))))
         #expect(wrong.error?.code == .authentication)
         #expect(wrong.error?.description.contains("wrong") == false)  // the secret is never shown
-        let missing = await check(.privateKey(path: lab.encryptedKey, passphrase: .environment("INSTALLER_SSH_UNSET_VAR")))
+        let missing = await check(
+            .privateKey(path: lab.encryptedKey, passphrase: .environment("INSTALLER_SSH_UNSET_VAR"))
+        )
         #expect(missing.error?.code == .configuration)
         #expect(missing.error?.description.contains("INSTALLER_SSH_UNSET_VAR") == true)
     }

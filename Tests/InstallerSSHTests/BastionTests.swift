@@ -3,7 +3,7 @@ import InstallerSSH
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 let isRoot = getuid() == 0
@@ -78,7 +78,12 @@ final class BastionTests {
         let direct = await SSHFleet().run("true", on: [lab.target("127.0.0.1", port: 2201, knownHosts: knownHosts)])
         #expect(direct[0].error?.code == .refused)
 
-        let bastion = SSHBastion(host: "198.18.0.2", port: 2222, user: "root", authentication: .privateKey(path: lab.key))
+        let bastion = SSHBastion(
+            host: "198.18.0.2",
+            port: 2222,
+            user: "root",
+            authentication: .privateKey(path: lab.key)
+        )
         var targets: [SSHTarget] = []
         for _ in 0..<6 {
             for port in [2201, 2202] {
@@ -88,7 +93,10 @@ final class BastionTests {
             }
         }
         let fleet = SSHFleet(FleetConfiguration(parallelism: 12, perHostParallelism: 6))
-        let results = await fleet.run("echo $SSH_CONNECTION; head -c 300000 /dev/zero | base64 -w0 | wc -c", on: targets)
+        let results = await fleet.run(
+            "echo $SSH_CONNECTION; head -c 300000 /dev/zero | base64 -w0 | wc -c",
+            on: targets
+        )
         for result in results {
             #expect(result.error == nil, "\(result.error?.description ?? "")")
             #expect(result.output?.stdout.text.contains("127.0.0.1") == true)

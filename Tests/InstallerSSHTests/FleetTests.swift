@@ -3,7 +3,7 @@ import InstallerSSH
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 func threadCount() -> Int {
@@ -62,7 +62,9 @@ final class FleetTests {
     @Test func ipv6AndHostNames() async throws {
         let server = try lab.startSSHD(addresses: ["127.0.0.1", "::1"], port: freePort())
         let knownHosts = lab.knownHostsPath()
-        let targets = ["::1", "localhost", "127.0.0.1"].map { lab.target($0, port: server.port, knownHosts: knownHosts) }
+        let targets = ["::1", "localhost", "127.0.0.1"].map {
+            lab.target($0, port: server.port, knownHosts: knownHosts)
+        }
         let results = await SSHFleet().run("echo $SSH_CONNECTION", on: targets)
         for result in results { #expect(result.error == nil, "\(result.error?.description ?? "")") }
         #expect(results[0].output?.stdout.text.hasPrefix("::1 ") == true)
@@ -102,11 +104,16 @@ final class ThousandSessionsTests {
         var servers: [SSHD] = []
         for start in stride(from: 0, to: addresses.count, by: 16) {
             servers.append(
-                try lab.startSSHD(addresses: Array(addresses[start..<min(start + 16, addresses.count)]), extraConfig: ["MaxSessions 10"])
+                try lab.startSSHD(
+                    addresses: Array(addresses[start..<min(start + 16, addresses.count)]),
+                    extraConfig: ["MaxSessions 10"]
+                )
             )
         }
         let knownHosts = lab.knownHostsPath()
-        let targets = servers.flatMap { server in server.addresses.map { lab.target($0, port: server.port, knownHosts: knownHosts) } }
+        let targets = servers.flatMap { server in
+            server.addresses.map { lab.target($0, port: server.port, knownHosts: knownHosts) }
+        }
         let fleet = SSHFleet(FleetConfiguration(parallelism: 1000, handshakeParallelism: 20))
         let peak = PeakCounter()
         let barrier = Barrier(count: targets.count)

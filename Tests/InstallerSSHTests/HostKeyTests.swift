@@ -34,9 +34,15 @@ final class HostKeyTests {
         let knownHosts = lab.knownHostsPath()
         // Record the impostor's key under the real server's name.
         let parts = impostor.hostKeyPublic.split(separator: " ")
-        try "[\(server.address)]:\(server.port) \(parts[0]) \(parts[1])\n".write(toFile: knownHosts, atomically: true, encoding: .utf8)
+        try "[\(server.address)]:\(server.port) \(parts[0]) \(parts[1])\n".write(
+            toFile: knownHosts,
+            atomically: true,
+            encoding: .utf8
+        )
         for policy in [HostKeyPolicy.acceptNew, .strict] {
-            let result = await check(lab.target(server.address, port: server.port, knownHosts: knownHosts, policy: policy))
+            let result = await check(
+                lab.target(server.address, port: server.port, knownHosts: knownHosts, policy: policy)
+            )
             let error = try #require(result.error)
             #expect(error.code == .hostKeyChanged)
             #expect(error.description.contains(server.hostKeyFingerprint))
@@ -50,7 +56,9 @@ final class HostKeyTests {
     @Test func strictRefusesUnknownAndAcceptsKnown() async throws {
         let server = try lab.startSSHD()
         let knownHosts = lab.knownHostsPath()
-        let unknown = await check(lab.target(server.address, port: server.port, knownHosts: knownHosts, policy: .strict))
+        let unknown = await check(
+            lab.target(server.address, port: server.port, knownHosts: knownHosts, policy: .strict)
+        )
         #expect(unknown.error?.code == .hostKeyUnknown)
         #expect(unknown.error?.description.contains(server.hostKeyFingerprint) == true)
         #expect(!FileManager.default.fileExists(atPath: knownHosts))
@@ -66,7 +74,11 @@ final class HostKeyTests {
         try sh("/usr/bin/ssh-keygen", ["-H", "-f", knownHosts])
         let hashed = try String(contentsOfFile: knownHosts, encoding: .utf8)
         #expect(hashed.hasPrefix("|1|"))
-        try ("# comment\nthis line is not known_hosts\n" + hashed).write(toFile: knownHosts, atomically: true, encoding: .utf8)
+        try ("# comment\nthis line is not known_hosts\n" + hashed).write(
+            toFile: knownHosts,
+            atomically: true,
+            encoding: .utf8
+        )
         let result = await check(lab.target(server.address, port: server.port, knownHosts: knownHosts, policy: .strict))
         #expect(result.error == nil)
     }
@@ -103,9 +115,17 @@ final class HostKeyTests {
 
     @Test func pinnedFingerprints() async throws {
         let server = try lab.startSSHD()
-        let good = await check(lab.target(server.address, port: server.port, policy: .pinned(["SHA256:nope", server.hostKeyFingerprint])))
+        let good = await check(
+            lab.target(server.address, port: server.port, policy: .pinned(["SHA256:nope", server.hostKeyFingerprint]))
+        )
         #expect(good.error == nil)
-        let bad = await check(lab.target(server.address, port: server.port, policy: .pinned(["SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"])))
+        let bad = await check(
+            lab.target(
+                server.address,
+                port: server.port,
+                policy: .pinned(["SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"])
+            )
+        )
         #expect(bad.error?.code == .hostKeyUnknown)
         #expect(bad.error?.description.contains(server.hostKeyFingerprint) == true)
     }

@@ -3,7 +3,7 @@ import InstallerSSH
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A throwaway local user with a password and full sudo rights; removed afterwards.
@@ -14,7 +14,11 @@ final class SudoUser {
     init() throws {
         try sh("/usr/sbin/useradd", ["-m", "-s", "/bin/sh", name])
         do {
-            try sh("/bin/sh", ["-c", "echo \"$ISSH_LINE\" | /usr/sbin/chpasswd"], environment: ["ISSH_LINE": "\(name):\(password)"])
+            try sh(
+                "/bin/sh",
+                ["-c", "echo \"$ISSH_LINE\" | /usr/sbin/chpasswd"],
+                environment: ["ISSH_LINE": "\(name):\(password)"]
+            )
             try "\(name) ALL=(ALL) ALL\n".write(toFile: "/etc/sudoers.d/\(name)", atomically: true, encoding: .utf8)
         } catch {
             remove()

@@ -3,7 +3,7 @@ import InstallerSSH
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A listening socket that never accepts. With `backlog` 0 its queue fills after one connection,
@@ -20,7 +20,9 @@ final class SilentListener {
         addr.sin_family = sa_family_t(AF_INET)
         inet_pton(AF_INET, address, &addr.sin_addr)
         _ = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         listen(fd, backlog)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -33,7 +35,9 @@ final class SilentListener {
             // Fill the accept queue.
             let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             _ = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             fillers.append(filler)
         }
@@ -94,7 +98,13 @@ final class TimeoutTests {
 
         let total = await fleet.run(
             "while true; do echo tick; sleep 0.1; done",
-            on: [lab.target(server.address, port: server.port, timeouts: SSHTimeouts(commandIdle: .seconds(5), commandTotal: .milliseconds(800)))]
+            on: [
+                lab.target(
+                    server.address,
+                    port: server.port,
+                    timeouts: SSHTimeouts(commandIdle: .seconds(5), commandTotal: .milliseconds(800))
+                )
+            ]
         )[0]
         #expect(total.error?.code == .commandTimeout)
         #expect(total.timings.work < .seconds(3))

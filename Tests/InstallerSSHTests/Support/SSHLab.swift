@@ -2,7 +2,7 @@ import Foundation
 import InstallerSSH
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Errors of the test support code.
@@ -12,7 +12,9 @@ struct LabError: Error, CustomStringConvertible {
 
 /// Starts `program` with posix_spawn (Foundation's Process can hang in waitUntilExit on Linux when
 /// several children run). stdin is /dev/null; stdout and stderr go to the given files.
-func spawn(_ program: String, _ arguments: [String], stdout: String = "/dev/null", stderr: String = "/dev/null") throws -> pid_t {
+func spawn(_ program: String, _ arguments: [String], stdout: String = "/dev/null", stderr: String = "/dev/null") throws
+    -> pid_t
+{
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -80,7 +82,9 @@ func canConnect(_ address: String, _ port: Int) -> Bool {
     addr.sin_port = UInt16(port).bigEndian
     inet_pton(AF_INET, address, &addr.sin_addr)
     return withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
     } == 0
 }
 
@@ -184,7 +188,8 @@ final class SSHLab: @unchecked Sendable {
             port: port,
             pid: pid,
             hostKeyPublic: try String(contentsOfFile: hostKey + ".pub", encoding: .utf8),
-            hostKeyFingerprint: try sh("/usr/bin/ssh-keygen", ["-l", "-f", hostKey + ".pub"]).split(separator: " ")[1].description,
+            hostKeyFingerprint: try sh("/usr/bin/ssh-keygen", ["-l", "-f", hostKey + ".pub"]).split(separator: " ")[1]
+                .description,
             log: base + "/sshd.log"
         )
         lock.withLock { servers.append(server) }

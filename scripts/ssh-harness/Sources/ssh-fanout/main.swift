@@ -4,7 +4,7 @@
 import InstallerSSH
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 func printError(_ text: String) {

@@ -8,7 +8,7 @@ import Synchronization
 /// An OpenSSH known_hosts file shared by every session of the process that uses the same path.
 ///
 /// Reads tolerate lines libssh2 cannot parse (they are skipped, not fatal). Appends are serialised in the
-/// process (a Mutex) and across processes (`flock`), and a host recorded by one session is seen by the next.
+/// process (a Mutex) and, best effort, across processes (`flock`), and a host recorded by one session is seen by the next.
 final class KnownHostsStore: Sendable {
     private static let registry = Mutex<[String: KnownHostsStore]>([:])
 
@@ -75,8 +75,9 @@ final class KnownHostsStore: Sendable {
             let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
             guard fd >= 0 else { return errno }
             defer { close(fd) }
-            flock(fd, LOCK_EX)
-            defer { flock(fd, LOCK_UN) }
+            // Best effort against other processes; never block the event loop waiting for a lock.
+            let locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+            defer { if locked { flock(fd, LOCK_UN) } }
             // Keep the file line-structured even if someone left it without a final newline.
             var size = stat()
             var text = line + "\n"
@@ -87,7 +88,6 @@ final class KnownHostsStore: Sendable {
             let bytes = Array(text.utf8)
             let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             guard written == bytes.count else { return errno }
-            fsync(fd)
             cache.lines.append(line)
             cache.version = currentVersion()
             return nil

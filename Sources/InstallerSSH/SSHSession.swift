@@ -27,6 +27,9 @@ public actor SSHSession {
     /// Set for the session of a jump host: the tunnels it carries.
     var tunnels: [Tunnel] = []
     var pumpRunning = false
+    /// libssh2 keeps the state of a pending channel open (and SFTP init/open) in the session, not in the
+    /// call: two interleaved non-blocking opens would get each other's channel. Opens take turns.
+    nonisolated let opening = AsyncSemaphore(1)
     /// Notes worth telling the operator (e.g. a host key was recorded).
     public private(set) var notes: [String] = []
 
@@ -180,7 +183,9 @@ public actor SSHSession {
         timeout: SSHError.Code,
         _ operation: () -> OpaquePointer?
     ) async throws(SSHError) -> OpaquePointer {
-        let s = try requireSession()
+        guard await opening.acquire() else { throw SSHError(.cancelled, host: label, "cancelled") }
+        defer { opening.release() }
+        let s = try requireSession()  // it may have been closed while this waited for its turn
         while true {
             if let pointer = operation() { return pointer }
             let errno = libssh2_session_last_errno(s)

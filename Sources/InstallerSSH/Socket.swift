@@ -16,7 +16,11 @@ struct SocketAddress: Sendable {
 enum Resolver {
     private static let queue = DispatchQueue(label: "ssh-resolver")
 
-    static func resolve(host: String, port: Int) async -> Result<[SocketAddress], SSHError> {
+    static func resolve(
+        host: String,
+        port: Int,
+        isolation: isolated (any Actor)? = #isolation
+    ) async -> Result<[SocketAddress], SSHError> {
         if let numeric = lookup(host: host, port: port, numericOnly: true), case .success = numeric {
             return numeric
         }

@@ -12,9 +12,9 @@ final class AuthTests {
     let server: SSHD
     let fleet = SSHFleet()
 
-    init() throws {
-        lab = try SSHLab()
-        server = try lab.startSSHD()
+    init() async throws {
+        lab = try await SSHLab()
+        server = try await lab.startSSHD()
     }
     deinit { lab.cleanup() }
 
@@ -46,7 +46,7 @@ final class AuthTests {
 
     @Test func unauthorisedKeyIsRefused() async throws {
         let other = lab.dir + "/stranger"
-        try sh("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", other])
+        try await sh("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", other])
         let result = await check(.privateKey(path: other))
         #expect(result.error?.code == .authentication)
         #expect(result.error?.description.contains("refused the key") == true)
@@ -66,8 +66,8 @@ final class AuthTests {
             kill(agent, SIGKILL)  // ssh-agent -D does not exit on SIGTERM
             _ = waitFor(agent)
         }
-        try waitUntil(.seconds(10), "ssh-agent socket") { FileManager.default.fileExists(atPath: socketPath) }
-        try sh("/usr/bin/ssh-add", ["-q", lab.key], environment: ["SSH_AUTH_SOCK": socketPath])
+        try await waitUntil(.seconds(10), "ssh-agent socket") { FileManager.default.fileExists(atPath: socketPath) }
+        try await sh("/usr/bin/ssh-add", ["-q", lab.key], environment: ["SSH_AUTH_SOCK": socketPath])
         setenv("SSH_AUTH_SOCK", socketPath, 1)
         defer { unsetenv("SSH_AUTH_SOCK") }
         let result = await check(.agent)

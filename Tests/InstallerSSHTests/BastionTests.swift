@@ -12,32 +12,32 @@ let isRoot = getuid() == 0
 final class NetworkNamespace {
     let name: String
 
-    init() throws {
+    init() async throws {
         name = "issh-" + UUID().uuidString.prefix(6).lowercased()
         let hostSide = "v" + name.suffix(6) + "h"
         let nsSide = "v" + name.suffix(6) + "n"
-        try sh("/usr/sbin/ip", ["netns", "add", name])
+        try await sh("/usr/sbin/ip", ["netns", "add", name])
         do {
-            try sh("/usr/sbin/ip", ["link", "add", hostSide, "type", "veth", "peer", "name", nsSide])
-            try sh("/usr/sbin/ip", ["link", "set", nsSide, "netns", name])
-            try sh("/usr/sbin/ip", ["addr", "add", "198.18.0.1/24", "dev", hostSide])
-            try sh("/usr/sbin/ip", ["link", "set", hostSide, "up"])
-            try exec(["ip", "addr", "add", "198.18.0.2/24", "dev", nsSide])
-            try exec(["ip", "link", "set", nsSide, "up"])
-            try exec(["ip", "link", "set", "lo", "up"])
+            try await sh("/usr/sbin/ip", ["link", "add", hostSide, "type", "veth", "peer", "name", nsSide])
+            try await sh("/usr/sbin/ip", ["link", "set", nsSide, "netns", name])
+            try await sh("/usr/sbin/ip", ["addr", "add", "198.18.0.1/24", "dev", hostSide])
+            try await sh("/usr/sbin/ip", ["link", "set", hostSide, "up"])
+            try await exec(["ip", "addr", "add", "198.18.0.2/24", "dev", nsSide])
+            try await exec(["ip", "link", "set", nsSide, "up"])
+            try await exec(["ip", "link", "set", "lo", "up"])
         } catch {
             remove()
             throw error
         }
     }
 
-    func exec(_ arguments: [String]) throws {
-        try sh("/usr/sbin/ip", ["netns", "exec", name] + arguments)
+    func exec(_ arguments: [String]) async throws {
+        try await sh("/usr/sbin/ip", ["netns", "exec", name] + arguments)
     }
 
     /// Deleting the namespace also deletes the veth pair.
     func remove() {
-        _ = try? sh("/usr/sbin/ip", ["netns", "delete", name])
+        if let pid = try? spawn("/usr/sbin/ip", ["netns", "delete", name]) { _ = waitFor(pid) }
     }
 }
 
@@ -46,9 +46,9 @@ final class BastionTests {
     let lab: SSHLab
     let namespace: NetworkNamespace
 
-    init() throws {
-        lab = try SSHLab()
-        namespace = try NetworkNamespace()
+    init() async throws {
+        lab = try await SSHLab()
+        namespace = try await NetworkNamespace()
     }
 
     deinit {
@@ -58,18 +58,18 @@ final class BastionTests {
 
     @Test func targetsReachableOnlyThroughTheJumpHost() async throws {
         // Inside the namespace: the jump host on 198.18.0.2, two targets on the namespace's own loopback.
-        let jump = try lab.startSSHD(
+        let jump = try await lab.startSSHD(
             addresses: ["198.18.0.2"],
             extraConfig: ["LogLevel INFO"],
             netns: namespace.name,
             port: 2222
         )
-        let targetA = try lab.startSSHD(addresses: ["127.0.0.1"], netns: namespace.name, port: 2201)
-        let targetB = try lab.startSSHD(addresses: ["127.0.0.1"], netns: namespace.name, port: 2202)
-        try waitUntil(.seconds(10), "jump host sshd") { canConnect("198.18.0.2", 2222) }
+        let targetA = try await lab.startSSHD(addresses: ["127.0.0.1"], netns: namespace.name, port: 2201)
+        let targetB = try await lab.startSSHD(addresses: ["127.0.0.1"], netns: namespace.name, port: 2202)
+        try await waitUntil(.seconds(10), "jump host sshd") { canConnect("198.18.0.2", 2222) }
         for port in [2201, 2202] {
-            try waitUntil(.seconds(10), "target sshd in the namespace") {
-                (try? namespace.exec(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"])) != nil
+            try await waitUntil(.seconds(10), "target sshd in the namespace") {
+                (try? await self.namespace.exec(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"])) != nil
             }
         }
         #expect(jump.port == 2222 && targetA.port == 2201 && targetB.port == 2202)

@@ -8,9 +8,9 @@ final class ExecTests {
     let server: SSHD
     let fleet = SSHFleet()
 
-    init() throws {
-        lab = try SSHLab()
-        server = try lab.startSSHD()
+    init() async throws {
+        lab = try await SSHLab()
+        server = try await lab.startSSHD()
     }
 
     deinit { lab.cleanup() }

@@ -16,7 +16,7 @@ func threadCount() -> Int {
 final class FleetTests {
     let lab: SSHLab
 
-    init() throws { lab = try SSHLab() }
+    init() async throws { lab = try await SSHLab() }
     deinit { lab.cleanup() }
 
     /// 200 loopback addresses, served by 13 sshd processes (sshd listens on at most 16 addresses).
@@ -24,7 +24,9 @@ final class FleetTests {
         let addresses = (1...200).map { "127.0.1.\($0)" }
         var servers: [SSHD] = []
         for start in stride(from: 0, to: addresses.count, by: 16) {
-            servers.append(try lab.startSSHD(addresses: Array(addresses[start..<min(start + 16, addresses.count)])))
+            servers.append(
+                try await lab.startSSHD(addresses: Array(addresses[start..<min(start + 16, addresses.count)]))
+            )
         }
         let knownHosts = lab.knownHostsPath()
         var targets: [SSHTarget] = []
@@ -49,7 +51,7 @@ final class FleetTests {
     }
 
     @Test func perHostFailuresStayPerHost() async throws {
-        let server = try lab.startSSHD(addresses: ["127.0.2.1", "127.0.2.2", "127.0.2.3"])
+        let server = try await lab.startSSHD(addresses: ["127.0.2.1", "127.0.2.2", "127.0.2.3"])
         let knownHosts = lab.knownHostsPath()
         let targets = server.addresses.map { lab.target($0, port: server.port, knownHosts: knownHosts) }
         let fleet = SSHFleet()
@@ -60,7 +62,7 @@ final class FleetTests {
     }
 
     @Test func ipv6AndHostNames() async throws {
-        let server = try lab.startSSHD(addresses: ["127.0.0.1", "::1"], port: freePort())
+        let server = try await lab.startSSHD(addresses: ["127.0.0.1", "::1"], port: freePort())
         let knownHosts = lab.knownHostsPath()
         let targets = ["::1", "localhost", "127.0.0.1"].map {
             lab.target($0, port: server.port, knownHosts: knownHosts)
@@ -98,13 +100,13 @@ final class FleetTests {
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["INSTALLER_SSH_THOUSAND"] != nil))
 final class ThousandSessionsTests {
     @Test func thousandConcurrentSessions() async throws {
-        let lab = try SSHLab()
+        let lab = try await SSHLab()
         defer { lab.cleanup() }
         let addresses = (0..<1000).map { "127.0.\(10 + $0 / 250).\(1 + $0 % 250)" }
         var servers: [SSHD] = []
         for start in stride(from: 0, to: addresses.count, by: 16) {
             servers.append(
-                try lab.startSSHD(
+                try await lab.startSSHD(
                     addresses: Array(addresses[start..<min(start + 16, addresses.count)]),
                     extraConfig: ["MaxSessions 10"]
                 )

@@ -7,7 +7,7 @@ final class HostKeyTests {
     let lab: SSHLab
     let fleet = SSHFleet()
 
-    init() throws { lab = try SSHLab() }
+    init() async throws { lab = try await SSHLab() }
     deinit { lab.cleanup() }
 
     func check(_ target: SSHTarget) async -> HostResult {
@@ -15,7 +15,7 @@ final class HostKeyTests {
     }
 
     @Test func acceptNewRecordsUnknownHostThenMatches() async throws {
-        let server = try lab.startSSHD()
+        let server = try await lab.startSSHD()
         let knownHosts = lab.knownHostsPath()
         let target = lab.target(server.address, port: server.port, knownHosts: knownHosts)
         let first = await check(target)
@@ -29,8 +29,8 @@ final class HostKeyTests {
     }
 
     @Test func changedKeyIsAHardFailureWithBothFingerprintsAndTheFix() async throws {
-        let server = try lab.startSSHD()
-        let impostor = try lab.startSSHD()
+        let server = try await lab.startSSHD()
+        let impostor = try await lab.startSSHD()
         let knownHosts = lab.knownHostsPath()
         // Record the impostor's key under the real server's name.
         let parts = impostor.hostKeyPublic.split(separator: " ")
@@ -54,7 +54,7 @@ final class HostKeyTests {
     }
 
     @Test func strictRefusesUnknownAndAcceptsKnown() async throws {
-        let server = try lab.startSSHD()
+        let server = try await lab.startSSHD()
         let knownHosts = lab.knownHostsPath()
         let unknown = await check(
             lab.target(server.address, port: server.port, knownHosts: knownHosts, policy: .strict)
@@ -68,10 +68,10 @@ final class HostKeyTests {
     }
 
     @Test func hashedEntriesAndBadLinesAreHandled() async throws {
-        let server = try lab.startSSHD()
+        let server = try await lab.startSSHD()
         let knownHosts = lab.knownHostsPath()
         try (server.knownHostsLine() + "\n").write(toFile: knownHosts, atomically: true, encoding: .utf8)
-        try sh("/usr/bin/ssh-keygen", ["-H", "-f", knownHosts])
+        try await sh("/usr/bin/ssh-keygen", ["-H", "-f", knownHosts])
         let hashed = try String(contentsOfFile: knownHosts, encoding: .utf8)
         #expect(hashed.hasPrefix("|1|"))
         try ("# comment\nthis line is not known_hosts\n" + hashed).write(
@@ -86,8 +86,8 @@ final class HostKeyTests {
     @Test func recordedTypeIsTheOneAskedFor() async throws {
         // The server offers ECDSA and ed25519; libssh2 would pick ECDSA unless told otherwise.
         let extraKey = lab.dir + "/extra-ecdsa-\(UUID().uuidString.prefix(6))"
-        try sh("/usr/bin/ssh-keygen", ["-q", "-t", "ecdsa", "-N", "", "-f", extraKey])
-        let server = try lab.startSSHD(extraConfig: ["HostKey \(extraKey)"])
+        try await sh("/usr/bin/ssh-keygen", ["-q", "-t", "ecdsa", "-N", "", "-f", extraKey])
+        let server = try await lab.startSSHD(extraConfig: ["HostKey \(extraKey)"])
         let knownHosts = lab.knownHostsPath()
         try (server.knownHostsLine() + "\n").write(toFile: knownHosts, atomically: true, encoding: .utf8)
         let result = await check(lab.target(server.address, port: server.port, knownHosts: knownHosts, policy: .strict))
@@ -99,7 +99,7 @@ final class HostKeyTests {
     }
 
     @Test func hashedRecording() async throws {
-        let server = try lab.startSSHD()
+        let server = try await lab.startSSHD()
         let knownHosts = lab.knownHostsPath()
         var target = lab.target(server.address, port: server.port, knownHosts: knownHosts)
         target.hashKnownHostsEntries = true
@@ -107,14 +107,14 @@ final class HostKeyTests {
         let text = try String(contentsOfFile: knownHosts, encoding: .utf8)
         #expect(text.hasPrefix("|1|"))
         // OpenSSH finds it too.
-        let found = try sh("/usr/bin/ssh-keygen", ["-F", "[\(server.address)]:\(server.port)", "-f", knownHosts])
+        let found = try await sh("/usr/bin/ssh-keygen", ["-F", "[\(server.address)]:\(server.port)", "-f", knownHosts])
         #expect(found.contains("ssh-ed25519"))
         target.hostKeyPolicy = .strict
         #expect(await check(target).error == nil)
     }
 
     @Test func pinnedFingerprints() async throws {
-        let server = try lab.startSSHD()
+        let server = try await lab.startSSHD()
         let good = await check(
             lab.target(server.address, port: server.port, policy: .pinned(["SHA256:nope", server.hostKeyFingerprint]))
         )

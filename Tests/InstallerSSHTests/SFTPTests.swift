@@ -8,9 +8,9 @@ final class SFTPTests {
     let server: SSHD
     let fleet = SSHFleet()
 
-    init() throws {
-        lab = try SSHLab()
-        server = try lab.startSSHD()
+    init() async throws {
+        lab = try await SSHLab()
+        server = try await lab.startSSHD()
     }
     deinit { lab.cleanup() }
 
@@ -23,7 +23,7 @@ final class SFTPTests {
         try FileManager.default.createDirectory(atPath: remote, withIntermediateDirectories: true)
         let destination = remote + "/payload.bin"
         let back = lab.dir + "/back.bin"
-        let expected = try sh("/usr/bin/sha256sum", [source]).prefix(64)
+        let expected = try await sh("/usr/bin/sha256sum", [source]).prefix(64)
         let (report, listing) = try await fleet.withSession(lab.target(server.address, port: server.port)) {
             session throws(SSHError) in
             let report = try await session.upload(file: source, to: destination, mode: 0o640)

@@ -11,10 +11,10 @@ final class SudoUser {
     let name = "isshtest" + String(UInt32.random(in: 1000...9999))
     let password = "s3cret-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
 
-    init() throws {
-        try sh("/usr/sbin/useradd", ["-m", "-s", "/bin/sh", name])
+    init() async throws {
+        try await sh("/usr/sbin/useradd", ["-m", "-s", "/bin/sh", name])
         do {
-            try sh(
+            try await sh(
                 "/bin/sh",
                 ["-c", "echo \"$ISSH_LINE\" | /usr/sbin/chpasswd"],
                 environment: ["ISSH_LINE": "\(name):\(password)"]
@@ -28,7 +28,7 @@ final class SudoUser {
 
     func remove() {
         unlink("/etc/sudoers.d/\(name)")
-        _ = try? sh("/usr/sbin/userdel", ["-r", name])
+        if let pid = try? spawn("/usr/sbin/userdel", ["-r", name]) { _ = waitFor(pid) }
     }
 }
 
@@ -42,14 +42,14 @@ final class SudoTests {
     let user: SudoUser
     let server: SSHD
 
-    init() throws {
-        lab = try SSHLab()
-        user = try SudoUser()
+    init() async throws {
+        lab = try await SSHLab()
+        user = try await SudoUser()
         // sshd reads authorized_keys as the target user, who cannot enter the lab directory (0700).
         let keys = "/home/\(user.name)/authorized_keys"
         try FileManager.default.copyItem(atPath: lab.authorizedKeys, toPath: keys)
         chmod(keys, 0o644)
-        server = try lab.startSSHD(extraConfig: ["AuthorizedKeysFile \(keys)"])
+        server = try await lab.startSSHD(extraConfig: ["AuthorizedKeysFile \(keys)"])
     }
 
     deinit {

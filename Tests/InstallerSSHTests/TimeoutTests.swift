@@ -54,7 +54,7 @@ final class TimeoutTests {
     let lab: SSHLab
     let fleet = SSHFleet()
 
-    init() throws { lab = try SSHLab() }
+    init() async throws { lab = try await SSHLab() }
     deinit { lab.cleanup() }
 
     @Test func nothingListeningIsRefused() async throws {
@@ -87,7 +87,7 @@ final class TimeoutTests {
     }
 
     @Test func idleAndTotalCommandTimeouts() async throws {
-        let server = try lab.startSSHD()
+        let server = try await lab.startSSHD()
         let idle = await fleet.run(
             "echo hi; sleep 30",
             on: [lab.target(server.address, port: server.port, timeouts: SSHTimeouts(commandIdle: .milliseconds(500)))]
@@ -111,7 +111,7 @@ final class TimeoutTests {
     }
 
     @Test func cancellationClosesWithinOneSecond() async throws {
-        let server = try lab.startSSHD()
+        let server = try await lab.startSSHD()
         let fleet = self.fleet
         let target = lab.target(server.address, port: server.port)
         let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)

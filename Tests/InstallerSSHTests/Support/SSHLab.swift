@@ -12,9 +12,15 @@ struct LabError: Error, CustomStringConvertible {
 
 /// Starts `program` with posix_spawn (Foundation's Process can hang in waitUntilExit on Linux when
 /// several children run). stdin is /dev/null; stdout and stderr go to the given files.
-func spawn(_ program: String, _ arguments: [String], stdout: String = "/dev/null", stderr: String = "/dev/null") throws
-    -> pid_t
-{
+/// The child gets a fixed minimal environment plus `environment`: tests call setenv concurrently, and
+/// posix_spawn reading `environ` meanwhile fails with EFAULT.
+func spawn(
+    _ program: String,
+    _ arguments: [String],
+    environment: [String: String] = [:],
+    stdout: String = "/dev/null",
+    stderr: String = "/dev/null"
+) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -23,8 +29,13 @@ func spawn(_ program: String, _ arguments: [String], stdout: String = "/dev/null
     posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     let argv = ([program] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
+    let variables =
+        ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8"]
+        + environment.map { "\($0.key)=\($0.value)" }
+    let envp = variables.map { strdup($0) } + [nil]
+    defer { envp.forEach { free($0) } }
     var pid: pid_t = 0
-    let rc = posix_spawn(&pid, program, &actions, nil, argv, environ)
+    let rc = posix_spawn(&pid, program, &actions, nil, argv, envp)
     guard rc == 0 else { throw LabError(description: "cannot start \(program): \(String(cString: strerror(rc)))") }
     return pid
 }
@@ -37,24 +48,29 @@ func waitFor(_ pid: pid_t) -> Int32 {
     return 128 + (status & 0x7f)
 }
 
+/// Waits for `pid` on a thread of its own, so the cooperative pool (two threads here) is never blocked.
+func waitForExit(_ pid: pid_t) async -> Int32 {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: waitFor(pid)) }
+    }
+}
+
 /// Runs a program to completion and returns its stdout; throws on a non-zero exit.
 @discardableResult
-func sh(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
+func sh(_ program: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> String {
     let scratch = NSTemporaryDirectory() + "sh-" + UUID().uuidString
     defer {
         unlink(scratch + ".out")
         unlink(scratch + ".err")
     }
-    var saved: [String: String?] = [:]
-    for (key, value) in environment ?? [:] {
-        saved[key] = getenv(key).map { String(cString: $0) }
-        setenv(key, value, 1)
-    }
-    let pid = try spawn(program, arguments, stdout: scratch + ".out", stderr: scratch + ".err")
-    for (key, value) in saved {
-        if let value { setenv(key, value, 1) } else { unsetenv(key) }
-    }
-    let status = waitFor(pid)
+    let pid = try spawn(
+        program,
+        arguments,
+        environment: environment ?? [:],
+        stdout: scratch + ".out",
+        stderr: scratch + ".err"
+    )
+    let status = await waitForExit(pid)
     let out = (try? String(contentsOfFile: scratch + ".out", encoding: .utf8)) ?? ""
     guard status == 0 else {
         let err = (try? String(contentsOfFile: scratch + ".err", encoding: .utf8)) ?? ""
@@ -64,12 +80,12 @@ func sh(_ program: String, _ arguments: [String], environment: [String: String]?
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes.
-func waitUntil(_ timeout: Duration = .seconds(10), _ what: String, _ condition: () -> Bool) throws {
+func waitUntil(_ timeout: Duration = .seconds(10), _ what: String, _ condition: () async -> Bool) async throws {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
-    while !condition() {
+    while await !condition() {
         guard clock.now < deadline else { throw LabError(description: "timed out waiting for \(what)") }
-        usleep(20_000)
+        try await Task.sleep(for: .milliseconds(20))
     }
 }
 
@@ -121,16 +137,16 @@ final class SSHLab: @unchecked Sendable {
     private var servers: [SSHD] = []
     private let lock = NSLock()
 
-    init() throws {
+    init() async throws {
         dir = NSTemporaryDirectory() + "ssh-lab-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         chmod(dir, 0o700)
         key = dir + "/id_ed25519"
         encryptedKey = dir + "/id_ed25519_enc"
         rsaKey = dir + "/id_rsa"
-        try sh("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key])
-        try sh("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", passphrase, "-f", encryptedKey])
-        try sh("/usr/bin/ssh-keygen", ["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", rsaKey])
+        try await sh("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key])
+        try await sh("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", passphrase, "-f", encryptedKey])
+        try await sh("/usr/bin/ssh-keygen", ["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", rsaKey])
         authorizedKeys = dir + "/authorized_keys"
         let pubs = try [key, encryptedKey, rsaKey].map { try String(contentsOfFile: $0 + ".pub", encoding: .utf8) }
         try pubs.joined().write(toFile: authorizedKeys, atomically: true, encoding: .utf8)
@@ -147,12 +163,12 @@ final class SSHLab: @unchecked Sendable {
         extraConfig: [String] = [],
         netns: String? = nil,
         port fixedPort: Int? = nil
-    ) throws -> SSHD {
+    ) async throws -> SSHD {
         let name = "sshd-" + UUID().uuidString.prefix(8)
         let base = dir + "/" + name
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         let hostKey = base + "/hostkey"
-        try sh("/usr/bin/ssh-keygen", ["-q", "-t", hostKeyType, "-N", "", "-f", hostKey])
+        try await sh("/usr/bin/ssh-keygen", ["-q", "-t", hostKeyType, "-N", "", "-f", hostKey])
         let port = fixedPort ?? freePort(on: addresses[0])
         // sshd keeps the first value of most keywords: extra settings go first.
         var config = addresses.map { "ListenAddress \($0.contains(":") ? "[\($0)]" : $0):\(port)" } + extraConfig
@@ -188,14 +204,16 @@ final class SSHLab: @unchecked Sendable {
             port: port,
             pid: pid,
             hostKeyPublic: try String(contentsOfFile: hostKey + ".pub", encoding: .utf8),
-            hostKeyFingerprint: try sh("/usr/bin/ssh-keygen", ["-l", "-f", hostKey + ".pub"]).split(separator: " ")[1]
-                .description,
+            hostKeyFingerprint: try await sh("/usr/bin/ssh-keygen", ["-l", "-f", hostKey + ".pub"]).split(
+                separator: " "
+            )[1]
+            .description,
             log: base + "/sshd.log"
         )
         lock.withLock { servers.append(server) }
         if netns == nil {
             for address in addresses where !address.contains(":") {
-                try waitUntil(.seconds(10), "sshd on \(address):\(port)") {
+                try await waitUntil(.seconds(10), "sshd on \(address):\(port)") {
                     canConnect(address, port)
                 }
             }

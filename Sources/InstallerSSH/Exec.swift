@@ -1,0 +1,160 @@
+import CLibSSH2
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension SSHSession {
+    /// Runs `command` through the remote user's shell and waits for it to end.
+    ///
+    /// stdout and stderr are read together, so neither stalls when the other fills its window. A non-zero
+    /// exit or a signal is *not* thrown: it is in the returned ``CommandOutput/termination``.
+    /// - Throws: ``SSHError`` for channel failures, ``SSHError/Code-swift.struct/commandTimeout``
+    ///   (no output for the idle timeout, or over the total timeout) and cancellation.
+    public func run(
+        _ command: String,
+        options: ExecOptions = ExecOptions(),
+        output: OutputHandler? = nil
+    ) async throws(SSHError) -> CommandOutput {
+        let s = try requireSession()
+        let started = Instant.now
+        let idle = options.idleTimeout ?? target.timeouts.commandIdle
+        let totalDeadline = started + (options.totalTimeout ?? target.timeouts.commandTotal)
+        var stdinBytes = options.stdin
+        var remoteCommand = command
+        switch options.sudo ?? target.sudo {
+        case .none:
+            break
+        case .passwordless:
+            remoteCommand = "sudo -n -- sh -c \(shellQuote(command))"
+        case .password(let source):
+            let password = try source.resolve(host: label, what: "sudo password")
+            // -k: never use cached credentials, so the password line is always consumed by sudo.
+            remoteCommand = "sudo -k -S -p '' -- sh -c \(shellQuote(command))"
+            stdinBytes = Array((password.value + "\n").utf8) + stdinBytes
+        }
+
+        let openDeadline = min(totalDeadline, .now + target.timeouts.handshake)
+        let channel = try await callPointer(
+            "opening a channel",
+            deadline: openDeadline,
+            code: .channel,
+            timeout: .commandTimeout
+        ) {
+            cssh2_channel_open_session(s, 2 * 1024 * 1024)
+        }
+        var closed = false
+        defer {
+            if !closed { _ = libssh2_channel_free(channel) }
+        }
+        let commandLength = UInt32(remoteCommand.utf8.count)
+        _ = try await call("starting the command", deadline: openDeadline, code: .channel, timeout: .commandTimeout) {
+            cssh2_channel_exec(channel, remoteCommand, commandLength)
+        }
+
+        var stdout = CapturedOutput(limit: options.captureLimit)
+        var stderr = CapturedOutput(limit: options.captureLimit)
+        var written = 0
+        var eofSent = false
+        var lastActivity = Instant.now
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
+        defer { buffer.deallocate() }
+        let host = label
+
+        while true {
+            var progressed = false
+            // Feed stdin (partial writes are normal; retry with the rest).
+            if written < stdinBytes.count {
+                let n = stdinBytes[written...].withUnsafeBytes {
+                    cssh2_channel_write(channel, $0.baseAddress, $0.count)
+                }
+                if n > 0 {
+                    written += n
+                    progressed = true
+                } else if n < 0 && n != Int(LIBSSH2_ERROR_EAGAIN) {
+                    // The command may have exited without reading its input: stop feeding, keep reading.
+                    written = stdinBytes.count
+                }
+            }
+            if written >= stdinBytes.count && !eofSent {
+                let rc = libssh2_channel_send_eof(channel)
+                if rc != LIBSSH2_ERROR_EAGAIN { eofSent = true }
+            }
+            // Drain both streams alternately.
+            for (stream, id) in [(OutputStream.stdout, Int32(0)), (.stderr, SSH_EXTENDED_DATA_STDERR)] {
+                while true {
+                    let n = cssh2_channel_read(channel, id, buffer.baseAddress, buffer.count)
+                    if n > 0 {
+                        let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+                        if stream == .stdout { stdout.append(chunk) } else { stderr.append(chunk) }
+                        output?(OutputChunk(host: host, stream: stream, bytes: Array(chunk)))
+                        progressed = true
+                        lastActivity = .now
+                        continue
+                    }
+                    if n < 0 && n != Int(LIBSSH2_ERROR_EAGAIN) {
+                        throw failure("reading the command's \(stream.rawValue)", code: .disconnected, rc: Int32(n))
+                    }
+                    break
+                }
+            }
+            if libssh2_channel_eof(channel) != 0 && !progressed { break }
+            if progressed { continue }
+            let idleDeadline = idle.map { lastActivity + $0 } ?? .distantFuture
+            let deadline = min(totalDeadline, idleDeadline)
+            try await waitForSocket(deadline: deadline) {
+                if Instant.now >= totalDeadline {
+                    return SSHError(
+                        .commandTimeout,
+                        host: host,
+                        "the command did not finish within \(formatSeconds(totalDeadline.duration(since: started))) (process_timeout)"
+                    )
+                }
+                return SSHError(
+                    .commandTimeout,
+                    host: host,
+                    "the command produced no output for \(formatSeconds(idle ?? .zero)) (ssh_command_idle_timeout)"
+                )
+            }
+        }
+        stdout.finish()
+        stderr.finish()
+
+        // The exit status may arrive after EOF: close and wait for the peer's close first (gotcha G9).
+        let closeDeadline = min(totalDeadline, .now + .seconds(10))
+        _ = try await call("closing the channel", deadline: closeDeadline, code: .channel, timeout: .commandTimeout) {
+            libssh2_channel_close(channel)
+        }
+        _ = try await call(
+            "waiting for the channel to close",
+            deadline: closeDeadline,
+            code: .channel,
+            timeout: .commandTimeout
+        ) {
+            libssh2_channel_wait_closed(channel)
+        }
+        let status = libssh2_channel_get_exit_status(channel)
+        var signalName: UnsafeMutablePointer<CChar>?
+        var signalLength = 0
+        _ = libssh2_channel_get_exit_signal(channel, &signalName, &signalLength, nil, nil, nil, nil)
+        var termination = Termination.exited(status)
+        if let signalName {
+            termination = .signaled(String(cString: signalName))
+            cssh2_free(s, signalName)
+        }
+        _ = libssh2_channel_free(channel)
+        closed = true
+        return CommandOutput(
+            termination: termination,
+            stdout: stdout,
+            stderr: stderr,
+            duration: Instant.now.duration(since: started)
+        )
+    }
+}
+
+func formatSeconds(_ duration: Duration) -> String {
+    let seconds = duration.seconds
+    if seconds == seconds.rounded() { return "\(Int(seconds)) s" }
+    return "\((seconds * 10).rounded() / 10) s"
+}

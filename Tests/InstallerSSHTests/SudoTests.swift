@@ -1,0 +1,93 @@
+import Foundation
+import InstallerSSH
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A throwaway local user with a password and full sudo rights; removed afterwards.
+final class SudoUser {
+    let name = "isshtest" + String(UInt32.random(in: 1000...9999))
+    let password = "s3cret-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+
+    init() async throws {
+        try await sh("/usr/sbin/useradd", ["-m", "-s", "/bin/sh", name])
+        do {
+            try await sh(
+                "/bin/sh",
+                ["-c", "echo \"$ISSH_LINE\" | /usr/sbin/chpasswd"],
+                environment: ["ISSH_LINE": "\(name):\(password)"]
+            )
+            try "\(name) ALL=(ALL) ALL\n".write(toFile: "/etc/sudoers.d/\(name)", atomically: true, encoding: .utf8)
+        } catch {
+            remove()
+            throw error
+        }
+    }
+
+    func remove() {
+        unlink("/etc/sudoers.d/\(name)")
+        if let pid = try? spawn("/usr/sbin/userdel", ["-r", name]) { _ = waitFor(pid) }
+    }
+}
+
+@Suite(
+    "sudo",
+    .enabled(if: isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/sudo"), "needs root and sudo"),
+    .serialized
+)
+final class SudoTests {
+    let lab: SSHLab
+    let user: SudoUser
+    let server: SSHD
+
+    init() async throws {
+        lab = try await SSHLab()
+        user = try await SudoUser()
+        // sshd reads authorized_keys as the target user, who cannot enter the lab directory (0700).
+        let keys = "/home/\(user.name)/authorized_keys"
+        try FileManager.default.copyItem(atPath: lab.authorizedKeys, toPath: keys)
+        chmod(keys, 0o644)
+        server = try await lab.startSSHD(extraConfig: ["AuthorizedKeysFile \(keys)"])
+    }
+
+    deinit {
+        lab.cleanup()
+        user.remove()
+    }
+
+    func target(_ sudo: SudoMode) -> SSHTarget {
+        var target = lab.target(server.address, port: server.port)
+        target.user = user.name
+        target.sudo = sudo
+        return target
+    }
+
+    @Test func passwordFedOnStdinNeverOnTheCommandLine() async throws {
+        let variable = "INSTALLER_SSH_TEST_SUDO_PASSWORD"
+        setenv(variable, user.password, 1)
+        defer { unsetenv(variable) }
+        let results = await SSHFleet().run(
+            "id -u; cat; ps -eo args | grep -c -- '\(user.password.prefix(7))' || true",
+            on: [target(.password(.environment(variable)))],
+            options: ExecOptions(stdin: Array("payload\n".utf8))
+        )
+        let result = results[0]
+        #expect(result.error == nil, "\(result.error?.description ?? "")")
+        let lines = result.output?.stdout.text.split(separator: "\n") ?? []
+        #expect(lines.first == "0")  // ran as root
+        #expect(lines.dropFirst().first == "payload")  // the rest of stdin reached the command
+        #expect(result.output?.stdout.text.contains(user.password) == false)
+    }
+
+    @Test func wrongPasswordAndPasswordlessFailCleanly() async throws {
+        let wrong = await SSHFleet().run("id -u", on: [target(.password(.value(Secret("not-it"))))])[0]
+        #expect(wrong.error?.code == .commandFailed)
+        #expect(wrong.error?.description.contains("not-it") == false)
+        // sudo -n must fail rather than wait for a password that never comes.
+        let passwordless = await SSHFleet().run("id -u", on: [target(.passwordless)])[0]
+        #expect(passwordless.error?.code == .commandFailed)
+        #expect(passwordless.output?.stderr.text.contains("password") == true)
+    }
+}

@@ -1,0 +1,636 @@
+import NIOCore
+import NIOPosix
+
+/// What every connection of one server shares.
+struct ServeContext: Sendable {
+    var resolver: PathResolver
+    var manifests: ManifestCache
+    var limits: ServeLimits
+    var log: RequestLog
+    var threadPool: NIOThreadPool
+    var fileIO: NonBlockingFileIO
+    /// Bodies must go through the TLS handler as buffers instead of `sendfile`.
+    var usesTLS: Bool
+}
+
+/// One HTTP/1.1 connection: reads request heads, answers them one at a time, enforces the timeouts.
+///
+/// Reads are held while a response is being sent, so a pipelining client cannot make the server buffer without
+/// bound. Bodies go out as `FileRegion`s (`sendfile`) in chunks, or as buffers read on the thread pool under TLS;
+/// the file descriptor opened for the request is the only source of its headers and body.
+final class ConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    /// Sent down the pipeline by the registry when the server shuts down.
+    struct ShutdownRequested: Sendable {}
+
+    private enum State {
+        case awaitingRequest
+        case responding
+        case closed
+    }
+
+    private enum TimerKind {
+        case idle
+        case header
+        case send
+    }
+
+    /// `sendfile` chunk size; progress is observed (and the send timeout reset) per chunk.
+    private static let fileRegionChunk: Int64 = 4 << 20
+    /// Read size for TLS bodies.
+    private static let tlsChunk: Int64 = 256 << 10
+    private static let rootRetryDelay = TimeAmount.milliseconds(2)
+    private static let rootRetryLimit = 50
+
+    private let serve: ServeContext
+    private let parser: RequestParser
+    private var state = State.awaitingRequest
+    private var inbound: ByteBuffer?
+    private var heldRead = false
+    private var shutdownRequested = false
+    private var inputClosed = false
+    private var timer: Scheduled<Void>?
+    private var timerKind: TimerKind?
+    private var client = "-"
+    private var exchange: Exchange?
+
+    init(serve: ServeContext) {
+        self.serve = serve
+        self.parser = RequestParser(limits: serve.limits)
+    }
+
+    // MARK: Channel events
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let address = context.channel.remoteAddress {
+            switch address {
+            case .v6: self.client = "[\(address.ipAddress ?? "?")]:\(address.port ?? 0)"
+            default: self.client = "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
+            }
+        }
+        self.arm(.idle, context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.state = .closed
+        self.cancelTimer()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = self.unwrapInboundIn(data)
+        if self.inbound == nil {
+            self.inbound = bytes
+        } else {
+            self.inbound!.writeBuffer(&bytes)
+        }
+        if self.state == .awaitingRequest {
+            self.processInbound(context: context)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if self.state == .responding {
+            self.heldRead = true
+        } else {
+            context.read()
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ShutdownRequested {
+            self.shutdownRequested = true
+            if self.state == .awaitingRequest { context.close(promise: nil) }
+            return
+        }
+        if let channelEvent = event as? ChannelEvent, channelEvent == .inputClosed {
+            // The client sent everything it will send: finish the current response (if any), then close.
+            self.inputClosed = true
+            self.exchange?.keepAlive = false
+            if self.state == .awaitingRequest {
+                self.processInbound(context: context)
+                if self.state == .awaitingRequest { context.close(promise: nil) }
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Resets and TLS failures end the connection; the request (if any) is logged when its write fails.
+        context.close(promise: nil)
+    }
+
+    // MARK: Requests
+
+    private func processInbound(context: ChannelHandlerContext) {
+        guard self.state == .awaitingRequest, var buffer = self.inbound, buffer.readableBytes > 0 else { return }
+        let result = buffer.withUnsafeReadableBytes { self.parser.parse($0) }
+        switch result {
+        case .needMoreData:
+            if self.timerKind == .idle { self.arm(.header, context: context) }
+        case .failure(let status, let reason):
+            self.inbound = nil
+            self.state = .responding
+            self.cancelTimer()
+            let exchange = Exchange(method: "-", target: "-", start: .now(), keepAlive: false)
+            self.exchange = exchange
+            exchange.note = reason
+            self.sendSimple(context: context, status: status, headOnly: false)
+        case .head(let head, let consumed):
+            buffer.moveReaderIndex(forwardBy: consumed)
+            self.inbound = buffer.readableBytes > 0 ? buffer : nil
+            self.state = .responding
+            self.cancelTimer()
+            self.respond(to: head, context: context)
+        }
+    }
+
+    private func respond(to head: RequestHead, context: ChannelHandlerContext) {
+        let exchange = Exchange(
+            method: head.method,
+            target: head.target,
+            start: .now(),
+            keepAlive: head.wantsKeepAlive && !head.hasBody && !self.shutdownRequested && !self.inputClosed
+        )
+        exchange.isHTTP10KeepAlive = !head.isHTTP11 && exchange.keepAlive
+        self.exchange = exchange
+        let isHead = head.method == "HEAD"
+        guard head.method == "GET" || isHead else {
+            exchange.extraHeaders = [("Allow", "GET, HEAD")]
+            self.sendSimple(context: context, status: .methodNotAllowed, headOnly: false)
+            return
+        }
+        switch PathResolver.segments(ofTarget: head.target) {
+        case .failure(let rejection):
+            exchange.note = "refused path: \(rejection)"
+            self.sendSimple(context: context, status: .badRequest, headOnly: isHead)
+        case .success(let segments):
+            self.open(segments: segments, head: head, attempt: 0, context: context)
+        }
+    }
+
+    private func open(segments: [String], head: RequestHead, attempt: Int, context: ChannelHandlerContext) {
+        let isHead = head.method == "HEAD"
+        switch self.serve.resolver.open(segments: segments) {
+        case .notFound(let reason):
+            self.exchange?.note = reason
+            self.sendSimple(context: context, status: .notFound, headOnly: isHead)
+        case .rootUnavailable:
+            guard attempt < Self.rootRetryLimit else {
+                self.exchange?.note = "serve directory \(self.serve.resolver.rootPath) does not exist"
+                self.sendSimple(context: context, status: .notFound, headOnly: isHead)
+                return
+            }
+            // genconf renames serve/ away and the new tree into place: the gap is a few microseconds.
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: Self.rootRetryDelay) {
+                let (handler, context) = loopBound.value
+                guard handler.state == .responding else { return }
+                handler.open(segments: segments, head: head, attempt: attempt + 1, context: context)
+            }
+        case .opened(let file):
+            let path = segments.joined(separator: "/")
+            let lookup = self.serve.manifests.lookup(rootDescriptor: file.rootDescriptor, relativePath: path)
+            closeDescriptor(file.rootDescriptor)
+            switch lookup {
+            case .absent:
+                self.sendFile(file, manifestEntry: nil, head: head, name: segments.last ?? "", context: context)
+            case .known(let entry):
+                self.sendFile(file, manifestEntry: entry, head: head, name: segments.last ?? "", context: context)
+            case .needsLoad(let descriptor, let key):
+                let manifests = self.serve.manifests
+                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                self.serve.threadPool.runIfActive(eventLoop: context.eventLoop) {
+                    let files = ManifestCache.load(descriptor: descriptor, size: key.status.size)
+                    manifests.store(key: key, files: files)
+                    return files[path]
+                }.whenComplete { result in
+                    let (handler, context) = loopBound.value
+                    let entry = try? result.get()
+                    handler.sendFile(
+                        file,
+                        manifestEntry: entry,
+                        head: head,
+                        name: segments.last ?? "",
+                        context: context
+                    )
+                }
+            }
+        }
+    }
+
+    private func sendFile(
+        _ file: OpenedFile,
+        manifestEntry: ManifestCache.Entry?,
+        head: RequestHead,
+        name: String,
+        context: ChannelHandlerContext
+    ) {
+        guard let exchange = self.exchange else {
+            closeDescriptor(file.descriptor)
+            return
+        }
+        let status = file.status
+        let etag: String
+        if let manifestEntry, manifestEntry.size == status.size {
+            etag = "\"\(manifestEntry.sha256)\""
+        } else {
+            let nanos = status.modifiedSeconds &* 1_000_000_000 &+ status.modifiedNanoseconds
+            etag =
+                "W/\"\(String(status.inode, radix: 16))-\(String(status.size, radix: 16))-\(String(nanos, radix: 16))\""
+        }
+        let lastModified = HTTPDate.format(status.modifiedSeconds)
+        var headers: [(String, String)] = [
+            ("Last-Modified", lastModified),
+            ("ETag", etag),
+            ("Accept-Ranges", "bytes"),
+        ]
+        let isHead = head.method == "HEAD"
+        if Self.isNotModified(head: head, etag: etag, modifiedSeconds: status.modifiedSeconds) {
+            closeDescriptor(file.descriptor)
+            exchange.extraHeaders = headers
+            self.sendHead(context: context, status: .notModified, contentLength: nil, headers: [])
+            return
+        }
+        var range = ByteRange.whole
+        if !isHead, head.range != nil, Self.ifRangeAllows(head.ifRange, etag: etag, lastModified: lastModified) {
+            range = ByteRange(header: head.range, size: status.size)
+        }
+        headers.insert(("Content-Type", ContentType.forFileName(name)), at: 0)
+        let first: Int64
+        let last: Int64
+        let responseStatus: HTTPStatus
+        switch range {
+        case .whole:
+            (first, last, responseStatus) = (0, status.size - 1, .ok)
+        case .partial(let lower, let upper):
+            (first, last, responseStatus) = (lower, upper, .partialContent)
+            headers.append(("Content-Range", "bytes \(lower)-\(upper)/\(status.size)"))
+        case .unsatisfiable:
+            closeDescriptor(file.descriptor)
+            exchange.extraHeaders = [("Content-Range", "bytes */\(status.size)")]
+            self.sendSimple(context: context, status: .rangeNotSatisfiable, headOnly: false)
+            return
+        }
+        let length = last - first + 1
+        exchange.extraHeaders = headers
+        self.sendHead(context: context, status: responseStatus, contentLength: length, headers: [], flush: false)
+        if isHead || length == 0 {
+            closeDescriptor(file.descriptor)
+            context.flush()
+            self.finishWhenWritten(context: context)
+            return
+        }
+        let body = BodyTransfer(
+            handle: NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: file.descriptor),
+            next: first,
+            end: last + 1
+        )
+        exchange.body = body
+        self.arm(.send, context: context)
+        self.pump(body, exchange: exchange, context: context)
+    }
+
+    // MARK: Conditionals
+
+    private static func isNotModified(head: RequestHead, etag: String, modifiedSeconds: Int64) -> Bool {
+        if let ifNoneMatch = head.ifNoneMatch {
+            // Weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored.
+            let ours = etag.hasPrefix("W/") ? String(etag.dropFirst(2)) : etag
+            for candidate in ifNoneMatch.split(separator: ",") {
+                var tag = candidate.trimmingCharacters()
+                if tag == "*" { return true }
+                if tag.hasPrefix("W/") { tag = tag.dropFirst(2) }
+                if tag == ours { return true }
+            }
+            return false
+        }
+        if let text = head.ifModifiedSince, let since = HTTPDate.parse(text) {
+            return modifiedSeconds <= since
+        }
+        return false
+    }
+
+    private static func ifRangeAllows(_ ifRange: String?, etag: String, lastModified: String) -> Bool {
+        guard let ifRange else { return true }
+        let value = ifRange.trimmingCharacters()
+        if value.hasPrefix("\"") { return !etag.hasPrefix("W/") && value == etag }
+        return value == lastModified
+    }
+
+    // MARK: Writing
+
+    private func pump(_ body: BodyTransfer, exchange: Exchange, context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound((self, context, body, exchange), eventLoop: context.eventLoop)
+        while !body.failed, body.inFlight < 2, body.next < body.end, !(self.serve.usesTLS && body.reading) {
+            let offset = body.next
+            if self.serve.usesTLS {
+                let count = min(Self.tlsChunk, body.end - offset)
+                body.next += count
+                body.inFlight += 1
+                body.reading = true
+                self.serve.fileIO.read(
+                    fileHandle: body.handle,
+                    fromOffset: offset,
+                    byteCount: Int(count),
+                    allocator: context.channel.allocator,
+                    eventLoop: context.eventLoop
+                ).whenComplete { result in
+                    let (handler, context, body, exchange) = loopBound.value
+                    body.reading = false
+                    switch result {
+                    case .success(let buffer) where buffer.readableBytes == Int(count):
+                        handler.writeChunk(
+                            .byteBuffer(buffer),
+                            count: count,
+                            body: body,
+                            exchange: exchange,
+                            context: context
+                        )
+                    default:
+                        // The file shrank under us or could not be read: end the connection rather than lie.
+                        body.inFlight -= 1
+                        handler.bodyFailed(body, exchange: exchange, note: "file read failed", context: context)
+                    }
+                }
+            } else {
+                let count = min(Self.fileRegionChunk, body.end - offset)
+                body.next += count
+                body.inFlight += 1
+                let region = FileRegion(
+                    fileHandle: body.handle,
+                    readerIndex: Int(offset),
+                    endIndex: Int(offset + count)
+                )
+                self.writeChunk(.fileRegion(region), count: count, body: body, exchange: exchange, context: context)
+            }
+        }
+    }
+
+    private func writeChunk(
+        _ data: IOData,
+        count: Int64,
+        body: BodyTransfer,
+        exchange: Exchange,
+        context: ChannelHandlerContext
+    ) {
+        let loopBound = NIOLoopBound((self, context, body, exchange), eventLoop: context.eventLoop)
+        context.writeAndFlush(self.wrapOutboundOut(data)).whenComplete { result in
+            let (handler, context, body, exchange) = loopBound.value
+            body.inFlight -= 1
+            switch result {
+            case .success:
+                exchange.bytesSent += count
+                handler.arm(.send, context: context)
+                if body.next >= body.end && body.inFlight == 0 && !body.failed {
+                    body.close()
+                    handler.finish(context: context)
+                } else {
+                    handler.pump(body, exchange: exchange, context: context)
+                }
+            case .failure:
+                handler.bodyFailed(body, exchange: exchange, note: "client went away", context: context)
+            }
+        }
+    }
+
+    private func bodyFailed(_ body: BodyTransfer, exchange: Exchange, note: String, context: ChannelHandlerContext) {
+        if !body.failed {
+            body.failed = true
+            exchange.note = exchange.note ?? note
+            exchange.keepAlive = false
+            context.close(promise: nil)
+        }
+        if body.inFlight == 0 && !body.reading {
+            body.close()
+            self.finish(context: context)
+        }
+    }
+
+    /// A response with a short text body (errors, 405, 416).
+    private func sendSimple(context: ChannelHandlerContext, status: HTTPStatus, headOnly: Bool) {
+        let text = "\(status.code) \(status.reason)\n"
+        var headers = self.exchange?.extraHeaders ?? []
+        headers.insert(("Content-Type", "text/plain; charset=utf-8"), at: 0)
+        self.exchange?.extraHeaders = headers
+        if status.code >= 400 && status != .notFound && status != .rangeNotSatisfiable
+            && status != .methodNotAllowed
+        {
+            self.exchange?.keepAlive = false
+        }
+        self.sendHead(
+            context: context,
+            status: status,
+            contentLength: Int64(text.utf8.count),
+            headers: [],
+            flush: false
+        )
+        if !headOnly {
+            var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
+            buffer.writeString(text)
+            self.exchange?.bytesSent = Int64(text.utf8.count)
+            context.write(self.wrapOutboundOut(.byteBuffer(buffer)), promise: nil)
+        }
+        context.flush()
+        self.finishWhenWritten(context: context)
+    }
+
+    private func sendHead(
+        context: ChannelHandlerContext,
+        status: HTTPStatus,
+        contentLength: Int64?,
+        headers: [(String, String)],
+        flush: Bool = true
+    ) {
+        let exchange = self.exchange
+        exchange?.status = status.code
+        var buffer = context.channel.allocator.buffer(capacity: 320)
+        buffer.writeString("HTTP/1.1 \(status.code) \(status.reason)\r\nServer: dcos-bootstrap\r\nDate: ")
+        buffer.writeString(HTTPDate.now())
+        buffer.writeString("\r\n")
+        for (name, value) in (exchange?.extraHeaders ?? []) + headers {
+            buffer.writeString("\(name): \(value)\r\n")
+        }
+        if let contentLength {
+            buffer.writeString("Content-Length: \(contentLength)\r\n")
+        }
+        if exchange?.keepAlive != true {
+            buffer.writeString("Connection: close\r\n")
+        } else if exchange?.isHTTP10KeepAlive == true {
+            buffer.writeString("Connection: keep-alive\r\n")
+        }
+        buffer.writeString("\r\n")
+        let data = self.wrapOutboundOut(.byteBuffer(buffer))
+        if flush {
+            context.writeAndFlush(data, promise: nil)
+            self.finishWhenWritten(context: context)
+        } else {
+            context.write(data, promise: nil)
+        }
+    }
+
+    /// Finishes the exchange once everything written so far has gone out.
+    private func finishWhenWritten(context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(
+            self.wrapOutboundOut(.byteBuffer(context.channel.allocator.buffer(capacity: 0))),
+            promise: promise
+        )
+        promise.futureResult.whenComplete { result in
+            let (handler, context) = loopBound.value
+            if case .failure = result { handler.exchange?.keepAlive = false }
+            handler.finish(context: context)
+        }
+    }
+
+    /// Logs the exchange, then waits for the next request or closes the connection.
+    private func finish(context: ChannelHandlerContext) {
+        guard let exchange = self.exchange else { return }
+        self.exchange = nil
+        let elapsed = NIODeadline.now().uptimeNanoseconds - exchange.start.uptimeNanoseconds
+        self.serve.log.record(
+            RequestLog.Entry(
+                method: exchange.method,
+                target: exchange.target,
+                status: exchange.status,
+                bytes: exchange.bytesSent,
+                durationNanoseconds: Int64(elapsed),
+                client: self.client,
+                note: exchange.note
+            )
+        )
+        guard self.state == .responding else { return }
+        guard exchange.keepAlive, !self.shutdownRequested else {
+            self.state = .closed
+            self.cancelTimer()
+            context.close(promise: nil)
+            return
+        }
+        self.state = .awaitingRequest
+        self.arm(.idle, context: context)
+        if self.inbound != nil {
+            // A pipelined request is already buffered; handle it on the next tick to keep the stack flat.
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.execute {
+                let (handler, context) = loopBound.value
+                handler.processInbound(context: context)
+            }
+        }
+        if self.heldRead {
+            self.heldRead = false
+            context.read()
+        }
+    }
+
+    // MARK: Timers
+
+    private func arm(_ kind: TimerKind, context: ChannelHandlerContext) {
+        self.cancelTimer()
+        let delay: Duration
+        switch kind {
+        case .idle: delay = self.serve.limits.idleTimeout
+        case .header: delay = self.serve.limits.headerReadTimeout
+        case .send: delay = self.serve.limits.sendTimeout
+        }
+        self.timerKind = kind
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        self.timer = context.eventLoop.scheduleTask(in: TimeAmount(delay)) {
+            let (handler, context) = loopBound.value
+            handler.timerFired(kind, context: context)
+        }
+    }
+
+    private func cancelTimer() {
+        self.timer?.cancel()
+        self.timer = nil
+        self.timerKind = nil
+    }
+
+    private func timerFired(_ kind: TimerKind, context: ChannelHandlerContext) {
+        guard self.timerKind == kind, self.state != .closed else { return }
+        self.timer = nil
+        self.timerKind = nil
+        switch kind {
+        case .idle:
+            context.close(promise: nil)
+        case .header:
+            // A slow client: tell it why, then close.
+            self.inbound = nil
+            self.state = .responding
+            let exchange = Exchange(method: "-", target: "-", start: .now(), keepAlive: false)
+            exchange.note = "request head not complete within the header-read timeout"
+            self.exchange = exchange
+            self.sendSimple(context: context, status: .requestTimeout, headOnly: false)
+        case .send:
+            self.exchange?.note = "client stopped reading (send timeout)"
+            self.exchange?.keepAlive = false
+            context.close(promise: nil)
+        }
+    }
+}
+
+/// The state of one request and response, for the log.
+private final class Exchange {
+    let method: String
+    let target: String
+    let start: NIODeadline
+    var keepAlive: Bool
+    var isHTTP10KeepAlive = false
+    var status = 0
+    var bytesSent: Int64 = 0
+    var note: String?
+    var extraHeaders: [(String, String)] = []
+    var body: BodyTransfer?
+
+    init(method: String, target: String, start: NIODeadline, keepAlive: Bool) {
+        self.method = method
+        self.target = target
+        self.start = start
+        self.keepAlive = keepAlive
+    }
+}
+
+/// A file body being written in chunks.
+private final class BodyTransfer {
+    let handle: NIOFileHandle
+    var next: Int64
+    let end: Int64
+    var inFlight = 0
+    var reading = false
+    var failed = false
+    private var closed = false
+
+    init(handle: NIOFileHandle, next: Int64, end: Int64) {
+        self.handle = handle
+        self.next = next
+        self.end = end
+    }
+
+    func close() {
+        guard !self.closed else { return }
+        self.closed = true
+        try? self.handle.close()
+    }
+}
+
+extension StringProtocol {
+    fileprivate func trimmingCharacters() -> SubSequence {
+        var result = self[...]
+        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
+        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
+        return result
+    }
+}
+
+extension TimeAmount {
+    fileprivate init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

@@ -57,7 +57,8 @@ private struct RunningServer: Sendable {
             if let files = configuration.tls { try await Self.makeSSLContext(files, threadPool: threadPool) } else {
                 nil
             }
-        if !PathResolver(rootPath: configuration.root).rootExists {
+        let resolver = PathResolver(rootPath: configuration.root)
+        if await !((try? threadPool.runIfActive { resolver.rootExists }) ?? false) {
             logger.warning(
                 "The serve directory does not exist yet; requests get 404 until genconf writes it.",
                 metadata: ["root": "\(configuration.root)"]
@@ -65,7 +66,7 @@ private struct RunningServer: Sendable {
         }
         let registry = ConnectionRegistry(maximum: max(1, configuration.limits.maxConnections))
         let serve = ServeContext(
-            resolver: PathResolver(rootPath: configuration.root),
+            resolver: resolver,
             manifests: ManifestCache(),
             limits: configuration.limits,
             log: RequestLog(json: configuration.jsonLogs),
@@ -137,7 +138,7 @@ private struct RunningServer: Sendable {
             self.registry.closeAll()
             group.cancelAll()
         }
-        self.serve.log.flush()
+        await self.serve.log.flush()
     }
 
     private static func socketAddress(_ configuration: ServeConfiguration) throws -> SocketAddress {

@@ -38,10 +38,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case send
     }
 
-    /// `sendfile` chunk size; progress is observed (and the send timeout reset) per chunk.
-    private static let fileRegionChunk: Int64 = 4 << 20
+    /// `sendfile` chunk size (nginx's `sendfile_max_chunk` is 2 MiB); progress is observed, and the send timeout
+    /// reset, per chunk, so a client slower than 1 MiB per `sendTimeout` is dropped.
+    private static let fileRegionChunk: Int64 = 1 << 20
     /// Read size for TLS bodies.
-    private static let tlsChunk: Int64 = 256 << 10
+    private static let tlsChunk: Int64 = 64 << 10
     private static let rootRetryDelay = TimeAmount.milliseconds(2)
     private static let rootRetryLimit = 50
 
@@ -86,7 +87,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         if self.inbound == nil {
             self.inbound = bytes
         } else {
-            self.inbound!.writeBuffer(&bytes)
+            self.inbound?.writeBuffer(&bytes)
         }
         if self.state == .awaitingRequest {
             self.processInbound(context: context)
@@ -142,8 +143,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
             exchange.note = reason
             self.sendSimple(context: context, status: status, headOnly: false)
         case .head(let head, let consumed):
+            self.inbound = nil  // keep `buffer` uniquely referenced, so discarding read bytes does not copy
             buffer.moveReaderIndex(forwardBy: consumed)
-            self.inbound = buffer.readableBytes > 0 ? buffer : nil
+            if buffer.readableBytes > 0 {
+                buffer.discardReadBytes()
+                self.inbound = buffer
+            } else {
+                self.inbound = nil
+            }
             self.state = .responding
             self.cancelTimer()
             self.respond(to: head, context: context)

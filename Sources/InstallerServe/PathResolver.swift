@@ -130,13 +130,12 @@ struct PathResolver: Sendable {
             let fd = openat(current, name, flags)
             if fd >= 0 {
                 if isLast {
-                    var info = stat()
-                    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+                    guard let status = FileStatus(descriptor: fd), status.isRegularFile else {
                         close(fd)
                         return .notFound(reason: "not a regular file")
                     }
                     keepRoot = true
-                    return .opened(OpenedFile(descriptor: fd, rootDescriptor: rootFD, status: FileStatus(info)))
+                    return .opened(OpenedFile(descriptor: fd, rootDescriptor: rootFD, status: status))
                 }
                 directories.append(fd)
                 continue
@@ -163,25 +162,21 @@ struct PathResolver: Sendable {
 
     /// The status of `name` in `directory` when it is a regular file (not following a symbolic link).
     static func regularFileStatus(at directory: CInt, name: String) -> FileStatus? {
-        var info = stat()
-        guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            return nil
-        }
-        return FileStatus(info)
+        guard let status = FileStatus(directory: directory, name: name), status.isRegularFile else { return nil }
+        return status
     }
 
     /// Whether the root exists now and is a directory.
     var rootExists: Bool {
-        var info = stat()
-        return stat(self.rootPath, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        FileStatus(path: self.rootPath)?.isDirectory ?? false
     }
 
     /// Whether `rootFD` is still the directory at `rootPath` (genconf may have swapped it while we resolved).
     private func isCurrent(_ rootFD: CInt) -> Bool {
-        var opened = stat()
-        var named = stat()
-        guard fstat(rootFD, &opened) == 0, stat(self.rootPath, &named) == 0 else { return false }
-        return opened.st_dev == named.st_dev && opened.st_ino == named.st_ino
+        guard let opened = FileStatus(descriptor: rootFD), let named = FileStatus(path: self.rootPath) else {
+            return false
+        }
+        return opened.device == named.device && opened.inode == named.inode
     }
 
     private static func readLink(at directory: CInt, name: String) -> String? {
@@ -211,28 +206,6 @@ enum SystemErrorCode {
         case EADDRNOTAVAIL: self = .addressNotAvailable
         default: self = .other
         }
-    }
-}
-
-/// What `fstat` said about an opened file.
-struct FileStatus: Equatable, Sendable {
-    var device: UInt64
-    var inode: UInt64
-    var size: Int64
-    var modifiedSeconds: Int64
-    var modifiedNanoseconds: Int64
-
-    init(_ info: stat) {
-        self.device = UInt64(info.st_dev)
-        self.inode = UInt64(info.st_ino)
-        self.size = Int64(info.st_size)
-        #if canImport(Darwin)
-            self.modifiedSeconds = Int64(info.st_mtimespec.tv_sec)
-            self.modifiedNanoseconds = Int64(info.st_mtimespec.tv_nsec)
-        #else
-            self.modifiedSeconds = Int64(info.st_mtim.tv_sec)
-            self.modifiedNanoseconds = Int64(info.st_mtim.tv_nsec)
-        #endif
     }
 }
 

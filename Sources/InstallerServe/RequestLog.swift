@@ -51,9 +51,14 @@ final class RequestLog: Sendable {
         if schedule { self.queue.async { self.drain() } }
     }
 
-    /// Blocks until every recorded line has been written (used at shutdown).
-    func flush() {
-        self.queue.sync { self.drain() }
+    /// Returns once every line recorded so far has been written (used at shutdown).
+    func flush() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            self.queue.async {
+                self.drain()
+                continuation.resume()
+            }
+        }
     }
 
     private func drain() {

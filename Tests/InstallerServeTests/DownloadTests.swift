@@ -1,6 +1,6 @@
 import Foundation
 import InstallerServe
-import Synchronization
+import Logging
 import Testing
 
 @Suite("Large downloads, genconf swaps, TLS")
@@ -53,12 +53,12 @@ struct DownloadTests {
         let variantA = GenconfFixture.pseudoRandomBytes(8 << 20, seed: 1)
         let variantB = GenconfFixture.pseudoRandomBytes(8 << 20, seed: 2)
         let digests = Set([sha256Hex(variantA), sha256Hex(variantB)])
-        let swapsDone = Atomic<Bool>(false)
+        let swapsDone = Flag()
         try await withServer(root: fixture.servePath) { port in
-            try await withThrowingTaskGroup(of: Int.self) { group in
+            try await withThrowingTaskGroup(of: [String].self) { group in
                 group.addTask {
                     // genconf's swap: write serve.tmp-N, rename serve away, rename the new tree in, delete the old.
-                    defer { swapsDone.store(true, ordering: .sequentiallyConsistent) }
+                    defer { swapsDone.set() }
                     for round in 0..<10 {
                         let fresh = fixture.genconf.appendingPathComponent("serve.tmp-\(round)")
                         let old = fixture.genconf.appendingPathComponent("serve.old-\(round)")
@@ -74,25 +74,26 @@ struct DownloadTests {
                         try FileManager.default.removeItem(at: old)
                         try await Task.sleep(for: .milliseconds(40))
                     }
-                    return 0
+                    return []
                 }
                 for _ in 0..<6 {
                     group.addTask {
-                        var completed = 0
-                        while !swapsDone.load(ordering: .sequentiallyConsistent) && completed < 200 {
+                        var seen: [String] = []
+                        while !swapsDone.isSet && seen.count < 200 {
                             let response = try await request(port: port, "GET", "/big.bin", hashBody: true)
                             #expect(response.status == 200)
                             let digest = try #require(response.bodySHA256)
                             #expect(digests.contains(digest))
                             #expect(response.header("ETag") == "\"\(digest)\"")
-                            completed += 1
+                            seen.append(digest)
                         }
-                        return completed
+                        return seen
                     }
                 }
-                var downloads = 0
-                for try await completed in group { downloads += completed }
-                #expect(downloads >= 6)
+                var downloads: [String] = []
+                for try await seen in group { downloads += seen }
+                #expect(downloads.count >= 6)
+                #expect(Set(downloads) == digests, "downloads overlapped the swaps and saw both trees")
             }
         }
     }

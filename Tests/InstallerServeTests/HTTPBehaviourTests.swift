@@ -1,5 +1,6 @@
 import Foundation
 import InstallerServe
+import Logging
 import Testing
 
 @Suite("Headers, conditionals, methods")

@@ -75,7 +75,7 @@ struct PathSafetyTests {
     }
 
     @Test("Segments are split before decoding and decoded once")
-    func segments() {
+    func segments() throws {
         #expect(try PathResolver.segments(ofTarget: "/a/b%20c?x=1").get() == ["a", "b c"])
         #expect(try PathResolver.segments(ofTarget: "http://h:80/a").get() == ["a"])
         #expect(try PathResolver.segments(ofTarget: "/%252e%252e").get() == ["%2e%2e"])

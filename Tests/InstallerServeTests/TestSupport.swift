@@ -4,6 +4,7 @@ import InstallerServe
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 import Testing
 
 /// A `genconf/` directory in a fresh temporary folder, with `serve/` laid out as genconf writes it, plus files and
@@ -492,4 +493,13 @@ final class ServerProcess {
     func stop() {
         if self.process.isRunning { kill(self.process.processIdentifier, SIGKILL) }
     }
+}
+
+/// A one-way flag shared between test tasks.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+
+    func set() { self.value.withLock { $0 = true } }
+
+    var isSet: Bool { self.value.withLock { $0 } }
 }

@@ -67,6 +67,7 @@ private struct RunningServer: Sendable {
         let registry = ConnectionRegistry(maximum: max(1, configuration.limits.maxConnections))
         let serve = ServeContext(
             resolver: resolver,
+            roots: RootCache(path: configuration.root),
             manifests: ManifestCache(),
             limits: configuration.limits,
             log: RequestLog(json: configuration.jsonLogs),

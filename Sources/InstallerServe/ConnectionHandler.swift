@@ -4,6 +4,7 @@ import NIOPosix
 /// What every connection of one server shares.
 struct ServeContext: Sendable {
     var resolver: PathResolver
+    var roots: RootCache
     var manifests: ManifestCache
     var limits: ServeLimits
     var log: RequestLog
@@ -41,10 +42,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// `sendfile` chunk size (nginx's `sendfile_max_chunk` is 2 MiB); progress is observed, and the send timeout
     /// reset, per chunk, so a client slower than 1 MiB per `sendTimeout` is dropped.
     private static let fileRegionChunk: Int64 = 1 << 20
+    /// Bodies up to this size are read into the response head's buffer and sent with one write.
+    private static let inlineBodyLimit: Int64 = 16 << 10
     /// Read size for TLS bodies.
     private static let tlsChunk: Int64 = 64 << 10
     private static let rootRetryDelay = TimeAmount.milliseconds(2)
-    private static let rootRetryLimit = 50
+    private static let rootRetryLimit = 10
 
     private let serve: ServeContext
     private let parser: RequestParser
@@ -53,10 +56,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var heldRead = false
     private var shutdownRequested = false
     private var inputClosed = false
-    private var timer: Scheduled<Void>?
     private var timerKind: TimerKind?
+    private var deadline = NIODeadline.distantFuture
+    private var timerScheduledAt: NIODeadline?
     private var client = "-"
     private var exchange: Exchange?
+    private var lastValidators:
+        (status: FileStatus, manifestEntry: ManifestCache.Entry?, etag: String, lastModified: String)?
 
     init(serve: ServeContext) {
         self.serve = serve
@@ -183,7 +189,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private func open(segments: [String], head: RequestHead, attempt: Int, context: ChannelHandlerContext) {
         let isHead = head.method == "HEAD"
-        switch self.serve.resolver.open(segments: segments) {
+        let tree = self.serve.roots.current()
+        let outcome = tree.map { self.serve.resolver.open(segments: segments, root: $0.directory) } ?? .rootUnavailable
+        switch outcome {
         case .notFound(let reason):
             self.exchange?.note = reason
             self.sendSimple(context: context, status: .notFound, headOnly: isHead)
@@ -194,6 +202,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 return
             }
             // genconf renames serve/ away and the new tree into place: the gap is a few microseconds.
+            self.serve.roots.invalidate()
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             context.eventLoop.scheduleTask(in: Self.rootRetryDelay) {
                 let (handler, context) = loopBound.value
@@ -201,10 +210,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 handler.open(segments: segments, head: head, attempt: attempt + 1, context: context)
             }
         case .opened(let file):
-            let path = segments.joined(separator: "/")
-            let lookup = self.serve.manifests.lookup(rootDescriptor: file.rootDescriptor, relativePath: path)
-            closeDescriptor(file.rootDescriptor)
-            switch lookup {
+            guard let tree else { return }
+            let path = segments.count == 1 ? segments[0] : segments.joined(separator: "/")
+            switch self.serve.manifests.lookup(tree: tree, relativePath: path) {
             case .absent:
                 self.sendFile(file, manifestEntry: nil, head: head, name: segments.last ?? "", context: context)
             case .known(let entry):
@@ -243,15 +251,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
             return
         }
         let status = file.status
-        let etag: String
-        if let manifestEntry, manifestEntry.size == status.size {
-            etag = "\"\(manifestEntry.sha256)\""
-        } else {
-            let nanos = status.modifiedSeconds &* 1_000_000_000 &+ status.modifiedNanoseconds
-            etag =
-                "W/\"\(String(status.inode, radix: 16))-\(String(status.size, radix: 16))-\(String(nanos, radix: 16))\""
-        }
-        let lastModified = HTTPDate.format(status.modifiedSeconds)
+        let validators = self.validators(for: file.status, manifestEntry: manifestEntry)
+        let etag = validators.etag
+        let lastModified = validators.lastModified
         var headers: [(String, String)] = [
             ("Last-Modified", lastModified),
             ("ETag", etag),
@@ -261,7 +263,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         if Self.isNotModified(head: head, etag: etag, modifiedSeconds: status.modifiedSeconds) {
             closeDescriptor(file.descriptor)
             exchange.extraHeaders = headers
-            self.sendHead(context: context, status: .notModified, contentLength: nil, headers: [])
+            self.sendHead(context: context, status: .notModified, contentLength: nil)
             return
         }
         var range = ByteRange.whole
@@ -286,7 +288,35 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         let length = last - first + 1
         exchange.extraHeaders = headers
-        self.sendHead(context: context, status: responseStatus, contentLength: length, headers: [], flush: false)
+        if !isHead, !self.serve.usesTLS, length <= Self.inlineBodyLimit {
+            // Small file: head and body in one buffer, one write, one TCP segment (instead of write + sendfile).
+            var buffer = self.makeHead(context: context, status: responseStatus, contentLength: length)
+            let expected = Int(length)
+            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: expected) { target in
+                readFully(
+                    file.descriptor,
+                    into: UnsafeMutableRawBufferPointer(rebasing: target[..<expected]),
+                    at: first
+                )
+            }
+            closeDescriptor(file.descriptor)
+            guard count == expected else {
+                exchange.note = "file shorter than its size"
+                exchange.keepAlive = false
+                context.close(promise: nil)
+                self.finish(context: context)
+                return
+            }
+            exchange.bytesSent = length
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.writeAndFlush(self.wrapOutboundOut(.byteBuffer(buffer))).whenComplete { result in
+                let (handler, context) = loopBound.value
+                if case .failure = result { handler.exchange?.keepAlive = false }
+                handler.finish(context: context)
+            }
+            return
+        }
+        self.sendHead(context: context, status: responseStatus, contentLength: length, flush: false)
         if isHead || length == 0 {
             closeDescriptor(file.descriptor)
             context.flush()
@@ -304,6 +334,28 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     // MARK: Conditionals
+
+    /// ETag and Last-Modified of a file; the last answer is kept, since keep-alive clients often repeat a file.
+    private func validators(
+        for status: FileStatus,
+        manifestEntry: ManifestCache.Entry?
+    ) -> (etag: String, lastModified: String) {
+        if let cached = self.lastValidators, cached.status == status, cached.manifestEntry == manifestEntry {
+            return (cached.etag, cached.lastModified)
+        }
+        let etag: String
+        if let manifestEntry, manifestEntry.size == status.size {
+            etag = "\"\(manifestEntry.sha256)\""
+        } else {
+            // A weak validator from the inode, size and modification time (nanoseconds), like nginx's.
+            let nanos = status.modifiedSeconds &* 1_000_000_000 &+ status.modifiedNanoseconds
+            let parts = [String(status.inode, radix: 16), String(status.size, radix: 16), String(nanos, radix: 16)]
+            etag = "W/\"" + parts.joined(separator: "-") + "\""
+        }
+        let lastModified = HTTPDate.format(status.modifiedSeconds)
+        self.lastValidators = (status, manifestEntry, etag, lastModified)
+        return (etag, lastModified)
+    }
 
     private static func isNotModified(head: RequestHead, etag: String, modifiedSeconds: Int64) -> Bool {
         if let ifNoneMatch = head.ifNoneMatch {
@@ -434,7 +486,6 @@ final class ConnectionHandler: ChannelDuplexHandler {
             context: context,
             status: status,
             contentLength: Int64(text.utf8.count),
-            headers: [],
             flush: false
         )
         if !headOnly {
@@ -451,34 +502,48 @@ final class ConnectionHandler: ChannelDuplexHandler {
         context: ChannelHandlerContext,
         status: HTTPStatus,
         contentLength: Int64?,
-        headers: [(String, String)],
         flush: Bool = true
     ) {
-        let exchange = self.exchange
-        exchange?.status = status.code
-        var buffer = context.channel.allocator.buffer(capacity: 320)
-        buffer.writeString("HTTP/1.1 \(status.code) \(status.reason)\r\nServer: dcos-bootstrap\r\nDate: ")
-        buffer.writeString(HTTPDate.now())
-        buffer.writeString("\r\n")
-        for (name, value) in (exchange?.extraHeaders ?? []) + headers {
-            buffer.writeString("\(name): \(value)\r\n")
-        }
-        if let contentLength {
-            buffer.writeString("Content-Length: \(contentLength)\r\n")
-        }
-        if exchange?.keepAlive != true {
-            buffer.writeString("Connection: close\r\n")
-        } else if exchange?.isHTTP10KeepAlive == true {
-            buffer.writeString("Connection: keep-alive\r\n")
-        }
-        buffer.writeString("\r\n")
-        let data = self.wrapOutboundOut(.byteBuffer(buffer))
+        let data = self.wrapOutboundOut(
+            .byteBuffer(self.makeHead(context: context, status: status, contentLength: contentLength))
+        )
         if flush {
             context.writeAndFlush(data, promise: nil)
             self.finishWhenWritten(context: context)
         } else {
             context.write(data, promise: nil)
         }
+    }
+
+    /// The response head: status line, standard headers, the exchange's headers, framing.
+    private func makeHead(context: ChannelHandlerContext, status: HTTPStatus, contentLength: Int64?) -> ByteBuffer {
+        let exchange = self.exchange
+        exchange?.status = status.code
+        var buffer = context.channel.allocator.buffer(
+            capacity: 384 + Int(min(contentLength ?? 0, Self.inlineBodyLimit))
+        )
+        buffer.writeString(status.statusLine)
+        buffer.writeStaticString("Server: dcos-bootstrap\r\nDate: ")
+        buffer.writeString(HTTPDate.now())
+        buffer.writeStaticString("\r\n")
+        for (name, value) in exchange?.extraHeaders ?? [] {
+            buffer.writeString(name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(value)
+            buffer.writeStaticString("\r\n")
+        }
+        if let contentLength {
+            buffer.writeStaticString("Content-Length: ")
+            buffer.writeString(String(contentLength))
+            buffer.writeStaticString("\r\n")
+        }
+        if exchange?.keepAlive != true {
+            buffer.writeStaticString("Connection: close\r\n")
+        } else if exchange?.isHTTP10KeepAlive == true {
+            buffer.writeStaticString("Connection: keep-alive\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+        return buffer
     }
 
     /// Finishes the exchange once everything written so far has gone out.
@@ -537,8 +602,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     // MARK: Timers
 
+    /// Starts the timeout for the current phase. The deadline is only stored; one scheduled task per connection
+    /// checks it when due and re-schedules itself if the deadline moved, so a busy keep-alive connection does not
+    /// schedule and cancel timers on every request.
     private func arm(_ kind: TimerKind, context: ChannelHandlerContext) {
-        self.cancelTimer()
         let delay: Duration
         switch kind {
         case .idle: delay = self.serve.limits.idleTimeout
@@ -546,22 +613,32 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .send: delay = self.serve.limits.sendTimeout
         }
         self.timerKind = kind
+        self.deadline = .now() + TimeAmount(delay)
+        if let scheduled = self.timerScheduledAt, scheduled <= self.deadline { return }
+        self.schedule(at: self.deadline, context: context)
+    }
+
+    private func schedule(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        self.timerScheduledAt = deadline
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        self.timer = context.eventLoop.scheduleTask(in: TimeAmount(delay)) {
+        context.eventLoop.scheduleTask(deadline: deadline) {
             let (handler, context) = loopBound.value
-            handler.timerFired(kind, context: context)
+            guard handler.timerScheduledAt == deadline else { return }  // superseded by an earlier one
+            handler.timerScheduledAt = nil
+            guard let kind = handler.timerKind, handler.state != .closed else { return }
+            if NIODeadline.now() >= handler.deadline {
+                handler.timerFired(kind, context: context)
+            } else {
+                handler.schedule(at: handler.deadline, context: context)
+            }
         }
     }
 
     private func cancelTimer() {
-        self.timer?.cancel()
-        self.timer = nil
         self.timerKind = nil
     }
 
     private func timerFired(_ kind: TimerKind, context: ChannelHandlerContext) {
-        guard self.timerKind == kind, self.state != .closed else { return }
-        self.timer = nil
         self.timerKind = nil
         switch kind {
         case .idle:

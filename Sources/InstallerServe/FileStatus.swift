@@ -58,3 +58,16 @@ struct FileStatus: Equatable, Sendable {
         self.isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
     }
 }
+
+/// Reads `buffer.count` bytes at `offset` with `pread`, retrying short reads; returns the count read (less at EOF or
+/// on error). Used for small files only: like `sendfile`, it reads the page cache from the event loop.
+func readFully(_ descriptor: CInt, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) -> Int {
+    var done = 0
+    while done < buffer.count {
+        let count = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+        if count < 0 && errno == EINTR { continue }
+        guard count > 0 else { break }
+        done += count
+    }
+    return done
+}

@@ -69,12 +69,23 @@ extension HTTPDate {
     /// The current UTC time as `2026-11-22T01:30:59.123Z`, for log lines.
     static func isoTimestamp() -> String {
         let now = Date().timeIntervalSince1970
-        var t = time_t(now.rounded(.down))
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        let millis = Int((now - now.rounded(.down)) * 1000)
+        let second = Int(now.rounded(.down))
+        let millis = min(999, Int((now - now.rounded(.down)) * 1000))
         let millisText = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        return "\(parts.tm_year + 1900)-\(Self.pad(parts.tm_mon + 1))-\(Self.pad(parts.tm_mday))T"
-            + "\(Self.pad(parts.tm_hour)):\(Self.pad(parts.tm_min)):\(Self.pad(parts.tm_sec)).\(millisText)Z"
+        let prefix = Self.isoCache.withLock { cached in
+            if cached.second != second {
+                var t = time_t(second)
+                var parts = tm()
+                gmtime_r(&t, &parts)
+                let text =
+                    "\(parts.tm_year + 1900)-\(Self.pad(parts.tm_mon + 1))-\(Self.pad(parts.tm_mday))T"
+                    + "\(Self.pad(parts.tm_hour)):\(Self.pad(parts.tm_min)):\(Self.pad(parts.tm_sec))."
+                cached = (second, text)
+            }
+            return cached.text
+        }
+        return prefix + millisText + "Z"
     }
+
+    private static let isoCache = Mutex<(second: Int, text: String)>((-1, ""))
 }

@@ -1,7 +1,15 @@
 /// The response statuses the bootstrap server sends.
 struct HTTPStatus: Equatable, Sendable {
-    var code: Int
-    var reason: String
+    let code: Int
+    let reason: String
+    /// `HTTP/1.1 <code> <reason>` and CR LF, built once.
+    let statusLine: String
+
+    init(code: Int, reason: String) {
+        self.code = code
+        self.reason = reason
+        self.statusLine = "HTTP/1.1 \(code) \(reason)\r\n"
+    }
 
     static let ok = HTTPStatus(code: 200, reason: "OK")
     static let partialContent = HTTPStatus(code: 206, reason: "Partial Content")

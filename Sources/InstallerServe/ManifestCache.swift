@@ -47,17 +47,16 @@ final class ManifestCache: Sendable {
 
     init() {}
 
-    func lookup(rootDescriptor: CInt, relativePath: String) -> Lookup {
-        guard let status = PathResolver.regularFileStatus(at: rootDescriptor, name: "manifest.json") else {
-            return .absent
-        }
-        let key = Key(status: status)
+    /// Looks `relativePath` up in the manifest of `tree` (whose `manifest.json` status was taken with the tree).
+    func lookup(tree: RootCache.Snapshot, relativePath: String) -> Lookup {
+        guard let manifest = tree.manifest else { return .absent }
+        let key = Key(status: manifest)
         let cached: Entry?? = self.current.withLock { current in
             guard let current, current.key == key else { return .none }
             return .some(current.files[relativePath])
         }
         if let cached { return .known(cached) }
-        let fd = openat(rootDescriptor, "manifest.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        let fd = openat(tree.directory.descriptor, "manifest.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return .absent }
         return .needsLoad(descriptor: fd, key: key)
     }

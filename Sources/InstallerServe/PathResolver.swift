@@ -101,15 +101,13 @@ struct PathResolver: Sendable {
         }
     }
 
-    /// Opens the file named by `segments` beneath the current `serve/`. Runs a handful of non-blocking metadata
-    /// system calls (`open`, `openat`, `fstat`), as nginx does on its event loop; the body is read by `sendfile`.
-    func open(segments: [String]) -> Outcome {
-        let rootFD = openat(AT_FDCWD, self.rootPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard rootFD >= 0 else { return .rootUnavailable }
+    /// Opens the file named by `segments` beneath the `serve/` tree `root`. Runs a few non-blocking metadata system
+    /// calls (`openat`, `fstat`), as nginx does on its event loop; the body is read by `sendfile`.
+    func open(segments: [String], root: RootDirectory) -> Outcome {
+        let rootFD = root.descriptor
         var directories: [CInt] = [rootFD]
-        var keepRoot = false
         defer {
-            for fd in directories where !(keepRoot && fd == rootFD) { close(fd) }
+            for fd in directories.dropFirst() { close(fd) }
         }
         var pending = Array(segments.reversed())
         var linkHops = 0
@@ -134,8 +132,7 @@ struct PathResolver: Sendable {
                         close(fd)
                         return .notFound(reason: "not a regular file")
                     }
-                    keepRoot = true
-                    return .opened(OpenedFile(descriptor: fd, rootDescriptor: rootFD, status: status))
+                    return .opened(OpenedFile(descriptor: fd, root: root, status: status))
                 }
                 directories.append(fd)
                 continue
@@ -152,18 +149,12 @@ struct PathResolver: Sendable {
                 pending.append(contentsOf: target.split(separator: "/").map(String.init).reversed())
                 continue
             }
-            if failure == ENOENT && !self.isCurrent(rootFD) {
+            if failure == ENOENT && !self.isCurrent(root) {
                 return .rootUnavailable
             }
             return .notFound(reason: "no such file")
         }
         return .notFound(reason: "directory")
-    }
-
-    /// The status of `name` in `directory` when it is a regular file (not following a symbolic link).
-    static func regularFileStatus(at directory: CInt, name: String) -> FileStatus? {
-        guard let status = FileStatus(directory: directory, name: name), status.isRegularFile else { return nil }
-        return status
     }
 
     /// Whether the root exists now and is a directory.
@@ -172,11 +163,9 @@ struct PathResolver: Sendable {
     }
 
     /// Whether `rootFD` is still the directory at `rootPath` (genconf may have swapped it while we resolved).
-    private func isCurrent(_ rootFD: CInt) -> Bool {
-        guard let opened = FileStatus(descriptor: rootFD), let named = FileStatus(path: self.rootPath) else {
-            return false
-        }
-        return opened.device == named.device && opened.inode == named.inode
+    private func isCurrent(_ root: RootDirectory) -> Bool {
+        guard let named = FileStatus(path: self.rootPath) else { return false }
+        return root.isSameTree(as: named)
     }
 
     private static func readLink(at directory: CInt, name: String) -> String? {
@@ -209,9 +198,9 @@ enum SystemErrorCode {
     }
 }
 
-/// A regular file opened for one response. The owner closes both descriptors.
+/// A regular file opened for one response, and the tree it was found in. The owner closes `descriptor`.
 struct OpenedFile {
     let descriptor: CInt
-    let rootDescriptor: CInt
+    let root: RootDirectory
     let status: FileStatus
 }

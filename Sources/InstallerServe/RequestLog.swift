@@ -11,8 +11,9 @@ import Synchronization
 
 /// One line per request on stderr, as text or as JSON.
 ///
-/// Event loops only append to a bounded in-memory buffer; a serial dispatch queue writes it out, so a slow or
-/// blocked stderr never stalls request handling. If stderr falls more than `maximumBufferedBytes` behind, lines are
+/// Event loops only append to a bounded in-memory buffer; a serial dispatch queue writes it out at most every
+/// `batchInterval`, so a slow or blocked stderr never stalls request handling and a busy server does not pay a
+/// thread wake-up per request. If stderr falls more than `maximumBufferedBytes` behind, lines are
 /// dropped and the count of dropped lines is written once it catches up.
 final class RequestLog: Sendable {
     struct Entry {
@@ -26,6 +27,7 @@ final class RequestLog: Sendable {
     }
 
     static let maximumBufferedBytes = 1 << 20
+    static let batchInterval = DispatchTimeInterval.milliseconds(50)
 
     private let json: Bool
     private let descriptor: CInt
@@ -48,7 +50,10 @@ final class RequestLog: Sendable {
             defer { state.scheduled = true }
             return !state.scheduled
         }
-        if schedule { self.queue.async { self.drain() } }
+        if schedule {
+            // Batch: one wake-up of the writer per interval however many requests arrive, instead of one per line.
+            self.queue.asyncAfter(deadline: .now() + Self.batchInterval) { self.drain() }
+        }
     }
 
     /// Returns once every line recorded so far has been written (used at shutdown).
@@ -117,6 +122,10 @@ final class RequestLog: Sendable {
 
     /// Client-controlled text with control bytes, quotes and backslashes escaped, so a request cannot forge lines.
     private static func escapeText(_ text: String) -> String {
+        let plain = text.utf8.allSatisfy {
+            $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\")
+        }
+        if plain { return text }
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -131,6 +140,10 @@ final class RequestLog: Sendable {
     }
 
     private static func jsonString(_ text: String) -> String {
+        let plain = text.utf8.allSatisfy {
+            $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\")
+        }
+        if plain { return "\"" + text + "\"" }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

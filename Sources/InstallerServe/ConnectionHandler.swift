@@ -39,9 +39,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case send
     }
 
-    /// `sendfile` chunk size (nginx's `sendfile_max_chunk` is 2 MiB); progress is observed, and the send timeout
-    /// reset, per chunk, so a client slower than 1 MiB per `sendTimeout` is dropped.
-    private static let fileRegionChunk: Int64 = 1 << 20
+    /// `sendfile` chunk size, as nginx's `sendfile_max_chunk`. All chunks of a body are queued at once (a chunk is a
+    /// few words of bookkeeping, not data); each one's completion is the progress that resets the send timeout, so
+    /// a client that takes longer than `sendTimeout` for one chunk is dropped.
+    private static let fileRegionChunk: Int64 = 2 << 20
+    /// TLS chunks read ahead of the socket.
+    private static let tlsChunksInFlight = 2
     /// Bodies up to this size are read into the response head's buffer and sent with one write.
     private static let inlineBodyLimit: Int64 = 16 << 10
     /// Read size for TLS bodies.
@@ -386,47 +389,58 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private func pump(_ body: BodyTransfer, exchange: Exchange, context: ChannelHandlerContext) {
         let loopBound = NIOLoopBound((self, context, body, exchange), eventLoop: context.eventLoop)
-        while !body.failed, body.inFlight < 2, body.next < body.end, !(self.serve.usesTLS && body.reading) {
-            let offset = body.next
-            if self.serve.usesTLS {
-                let count = min(Self.tlsChunk, body.end - offset)
-                body.next += count
-                body.inFlight += 1
-                body.reading = true
-                self.serve.fileIO.read(
-                    fileHandle: body.handle,
-                    fromOffset: offset,
-                    byteCount: Int(count),
-                    allocator: context.channel.allocator,
-                    eventLoop: context.eventLoop
-                ).whenComplete { result in
-                    let (handler, context, body, exchange) = loopBound.value
-                    body.reading = false
-                    switch result {
-                    case .success(let buffer) where buffer.readableBytes == Int(count):
-                        handler.writeChunk(
-                            .byteBuffer(buffer),
-                            count: count,
-                            body: body,
-                            exchange: exchange,
-                            context: context
-                        )
-                    default:
-                        // The file shrank under us or could not be read: end the connection rather than lie.
-                        body.inFlight -= 1
-                        handler.bodyFailed(body, exchange: exchange, note: "file read failed", context: context)
-                    }
-                }
-            } else {
-                let count = min(Self.fileRegionChunk, body.end - offset)
-                body.next += count
-                body.inFlight += 1
+        if !self.serve.usesTLS {
+            guard body.next < body.end else { return }
+            while body.next < body.end {
+                let count = min(Self.fileRegionChunk, body.end - body.next)
                 let region = FileRegion(
                     fileHandle: body.handle,
-                    readerIndex: Int(offset),
-                    endIndex: Int(offset + count)
+                    readerIndex: Int(body.next),
+                    endIndex: Int(body.next + count)
                 )
-                self.writeChunk(.fileRegion(region), count: count, body: body, exchange: exchange, context: context)
+                body.next += count
+                body.inFlight += 1
+                self.writeChunk(
+                    .fileRegion(region),
+                    count: count,
+                    body: body,
+                    exchange: exchange,
+                    context: context,
+                    flush: false
+                )
+            }
+            context.flush()
+            return
+        }
+        while !body.failed, body.inFlight < Self.tlsChunksInFlight, body.next < body.end, !body.reading {
+            let offset = body.next
+            let count = min(Self.tlsChunk, body.end - offset)
+            body.next += count
+            body.inFlight += 1
+            body.reading = true
+            self.serve.fileIO.read(
+                fileHandle: body.handle,
+                fromOffset: offset,
+                byteCount: Int(count),
+                allocator: context.channel.allocator,
+                eventLoop: context.eventLoop
+            ).whenComplete { result in
+                let (handler, context, body, exchange) = loopBound.value
+                body.reading = false
+                switch result {
+                case .success(let buffer) where buffer.readableBytes == Int(count):
+                    handler.writeChunk(
+                        .byteBuffer(buffer),
+                        count: count,
+                        body: body,
+                        exchange: exchange,
+                        context: context
+                    )
+                default:
+                    // The file shrank under us or could not be read: end the connection rather than lie.
+                    body.inFlight -= 1
+                    handler.bodyFailed(body, exchange: exchange, note: "file read failed", context: context)
+                }
             }
         }
     }
@@ -436,10 +450,17 @@ final class ConnectionHandler: ChannelDuplexHandler {
         count: Int64,
         body: BodyTransfer,
         exchange: Exchange,
-        context: ChannelHandlerContext
+        context: ChannelHandlerContext,
+        flush: Bool = true
     ) {
         let loopBound = NIOLoopBound((self, context, body, exchange), eventLoop: context.eventLoop)
-        context.writeAndFlush(self.wrapOutboundOut(data)).whenComplete { result in
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        if flush {
+            context.writeAndFlush(self.wrapOutboundOut(data), promise: promise)
+        } else {
+            context.write(self.wrapOutboundOut(data), promise: promise)
+        }
+        promise.futureResult.whenComplete { result in
             let (handler, context, body, exchange) = loopBound.value
             body.inFlight -= 1
             switch result {

@@ -30,6 +30,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private enum State {
         case awaitingRequest
         case responding
+        /// Response sent and output shut down; discarding input until the client closes.
+        case lingering
         case closed
     }
 
@@ -37,6 +39,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case idle
         case header
         case send
+        case linger
     }
 
     /// `sendfile` chunk size, as nginx's `sendfile_max_chunk`. All chunks of a body are queued at once (a chunk is a
@@ -49,6 +52,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private static let inlineBodyLimit: Int64 = 16 << 10
     /// Read size for TLS bodies.
     private static let tlsChunk: Int64 = 64 << 10
+    private static let lingerTimeout: Duration = .seconds(2)
     private static let rootRetryDelay = TimeAmount.milliseconds(2)
     private static let rootRetryLimit = 10
 
@@ -93,6 +97,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = self.unwrapInboundIn(data)
+        if self.state == .lingering { return }  // discarded: the response is out, waiting for the client to close
         if self.inbound == nil {
             self.inbound = bytes
         } else {
@@ -114,13 +119,17 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ShutdownRequested {
             self.shutdownRequested = true
-            if self.state == .awaitingRequest { context.close(promise: nil) }
+            if self.state == .awaitingRequest || self.state == .lingering { context.close(promise: nil) }
             return
         }
         if let channelEvent = event as? ChannelEvent, channelEvent == .inputClosed {
             // The client sent everything it will send: finish the current response (if any), then close.
             self.inputClosed = true
             self.exchange?.keepAlive = false
+            if self.state == .lingering {
+                context.close(promise: nil)
+                return
+            }
             if self.state == .awaitingRequest {
                 self.processInbound(context: context)
                 if self.state == .awaitingRequest { context.close(promise: nil) }
@@ -600,9 +609,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         )
         guard self.state == .responding else { return }
         guard exchange.keepAlive, !self.shutdownRequested else {
-            self.state = .closed
-            self.cancelTimer()
-            context.close(promise: nil)
+            self.closeAfterResponse(context: context)
             return
         }
         self.state = .awaitingRequest
@@ -621,6 +628,26 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Closes after a response without losing it: a plain close with unread request bytes in the kernel would
+    /// send a reset that can destroy the response on its way to the client. So send FIN first, then discard what the
+    /// client still sends until it closes too, for at most `lingerTimeout` (what nginx calls a lingering close).
+    private func closeAfterResponse(context: ChannelHandlerContext) {
+        guard !self.inputClosed, context.channel.isActive else {
+            self.state = .closed
+            self.cancelTimer()
+            context.close(promise: nil)
+            return
+        }
+        self.state = .lingering
+        self.inbound = nil
+        context.close(mode: .output, promise: nil)
+        self.arm(.linger, context: context)
+        if self.heldRead {
+            self.heldRead = false
+            context.read()
+        }
+    }
+
     // MARK: Timers
 
     /// Starts the timeout for the current phase. The deadline is only stored; one scheduled task per connection
@@ -632,6 +659,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .idle: delay = self.serve.limits.idleTimeout
         case .header: delay = self.serve.limits.headerReadTimeout
         case .send: delay = self.serve.limits.sendTimeout
+        case .linger: delay = Self.lingerTimeout
         }
         self.timerKind = kind
         self.deadline = .now() + TimeAmount(delay)
@@ -672,6 +700,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
             exchange.note = "request head not complete within the header-read timeout"
             self.exchange = exchange
             self.sendSimple(context: context, status: .requestTimeout, headOnly: false)
+        case .linger:
+            context.close(promise: nil)
         case .send:
             self.exchange?.note = "client stopped reading (send timeout)"
             self.exchange?.keepAlive = false

@@ -340,7 +340,6 @@ final class ConnectionHandler: ChannelDuplexHandler {
             next: first,
             end: last + 1
         )
-        exchange.body = body
         self.arm(.send, context: context)
         self.pump(body, exchange: exchange, context: context)
     }
@@ -721,7 +720,6 @@ private final class Exchange {
     var bytesSent: Int64 = 0
     var note: String?
     var extraHeaders: [(String, String)] = []
-    var body: BodyTransfer?
 
     init(method: String, target: String, start: NIODeadline, keepAlive: Bool) {
         self.method = method

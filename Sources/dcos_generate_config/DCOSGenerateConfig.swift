@@ -19,6 +19,8 @@ struct DCOSGenerateConfig: ParsableCommand {
               0  success
               1  invalid configuration, or the run failed
               2  usage error (unknown flag, two modes at once, ...)
+
+            --serve runs until SIGINT or SIGTERM, lets downloads in flight finish, and exits 0.
             """
     )
 
@@ -36,6 +38,9 @@ struct DCOSGenerateConfig: ParsableCommand {
     )
     var hashPassword = false
 
+    @Flag(help: "Serve genconf/serve over HTTP (the bootstrap server nodes download from) until Ctrl-C.")
+    var serve = false
+
     @Flag(help: "Print the version as JSON.")
     var version = false
 
@@ -46,6 +51,20 @@ struct DCOSGenerateConfig: ParsableCommand {
     var password: String?
 
     // MARK: Options
+
+    @Option(help: ArgumentHelp("--serve: the address to listen on (default: all interfaces).", valueName: "addr"))
+    var bind = "0.0.0.0"
+
+    @Option(help: ArgumentHelp("--serve: the port (default: the port of bootstrap_url; 80 for http).", valueName: "n"))
+    var port: Int?
+
+    @Option(
+        help: ArgumentHelp("--serve: serve HTTPS with this PEM certificate chain (with --tls-key).", valueName: "file")
+    )
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("--serve: the PEM private key for --tls-cert.", valueName: "file"))
+    var tlsKey: String?
 
     @Option(
         help: ArgumentHelp(
@@ -79,6 +98,7 @@ struct DCOSGenerateConfig: ParsableCommand {
         case genconf = "--genconf"
         case validateConfig = "--validate-config"
         case hashPassword = "--hash-password"
+        case serve = "--serve"
         case version = "--version"
         case listKeys = "--list-keys"
     }
@@ -86,7 +106,7 @@ struct DCOSGenerateConfig: ParsableCommand {
     var modes: [Mode] {
         [
             (genconf, Mode.genconf), (validateConfig, .validateConfig), (hashPassword, .hashPassword),
-            (version, .version), (listKeys, .listKeys),
+            (serve, .serve), (version, .version), (listKeys, .listKeys),
         ]
         .filter(\.0).map(\.1)
     }
@@ -94,6 +114,16 @@ struct DCOSGenerateConfig: ParsableCommand {
     func validate() throws {
         if modes.count > 1 {
             throw ValidationError("Choose one mode; got \(modes.map(\.rawValue).joined(separator: " and ")).")
+        }
+        if (tlsCert == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together; give both.")
+        }
+        if let port, !(0...65535).contains(port) {
+            throw ValidationError("--port must be between 0 and 65535.")
+        }
+        let serveOptions = bind != "0.0.0.0" || port != nil || tlsCert != nil
+        if serveOptions && modes != [.serve] {
+            throw ValidationError("--bind, --port, --tls-cert and --tls-key are options of --serve.")
         }
         if password != nil && modes != [.hashPassword] {
             throw ValidationError("Unexpected argument '\(password!)'. Only --hash-password takes a value.")
@@ -119,6 +149,7 @@ struct DCOSGenerateConfig: ParsableCommand {
         case .genconf: return GenconfMode.run(context)
         case .validateConfig: return ValidateMode.run(context)
         case .hashPassword: return HashPasswordMode.run(password: password, json: json)
+        case .serve: return await ServeMode.run(context, bind: bind, port: port, tlsCert: tlsCert, tlsKey: tlsKey)
         case .version: return VersionMode.run()
         case .listKeys: return ListKeysMode.run(json: json)
         }

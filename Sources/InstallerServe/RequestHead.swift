@@ -1,0 +1,34 @@
+/// The parts of a request head the file server uses.
+struct RequestHead: Sendable {
+    var method: String
+    var target: String
+    /// HTTP/1.1 (otherwise HTTP/1.0).
+    var isHTTP11: Bool
+    var host: String?
+    var connection: String?
+    var range: String?
+    var ifRange: String?
+    var ifNoneMatch: String?
+    var ifModifiedSince: String?
+    /// The request announces a body (`Content-Length` > 0 or `Transfer-Encoding`). The server never reads bodies:
+    /// it answers and closes the connection.
+    var hasBody: Bool
+
+    /// Whether the client wants the connection kept open after the response.
+    var wantsKeepAlive: Bool {
+        let tokens = (self.connection ?? "").lowercased().split(separator: ",").map {
+            $0.trimmingCharacters(in: " \t")
+        }
+        if tokens.contains("close") { return false }
+        return self.isHTTP11 || tokens.contains("keep-alive")
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters(in set: String) -> Substring {
+        var result = self
+        while let first = result.first, set.contains(first) { result = result.dropFirst() }
+        while let last = result.last, set.contains(last) { result = result.dropLast() }
+        return result
+    }
+}

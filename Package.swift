@@ -96,12 +96,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The cluster's nodes and their SSH targets from the validated config; --exec across them.
+        .target(
+            name: "InstallerCluster",
+            dependencies: [
+                "InstallerConfig", "InstallerRender", "InstallerSSH",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: The thin executable
         .executableTarget(
             name: "dcos_generate_config",
             dependencies: [
-                "InstallerConfig", "InstallerGenconf", "InstallerServe", "InstallerSSH", "InstallerSystem",
+                "InstallerConfig", "InstallerGenconf", "InstallerServe", "InstallerSSH", "InstallerSystem", "InstallerCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -40,6 +40,7 @@ public enum Terminal {
         }
     }
 
+    public static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
     public static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
     public static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 }

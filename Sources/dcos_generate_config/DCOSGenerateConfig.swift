@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import InstallerConfig
 import InstallerGenconf
+import InstallerRender
 import Logging
 
 /// The command line of `dcos_generate_config`: DC/OS's flags, one mode at a time, `--genconf` by default.
@@ -19,6 +20,8 @@ struct DCOSGenerateConfig: ParsableCommand {
               0  success
               1  invalid configuration, or the run failed
               2  usage error (unknown flag, two modes at once, ...)
+              3  --exec: the command failed on at least one node
+            130  --exec: interrupted (Ctrl-C)
 
             --serve runs until SIGINT or SIGTERM, lets downloads in flight finish, and exits 0.
             """
@@ -41,6 +44,14 @@ struct DCOSGenerateConfig: ParsableCommand {
     @Flag(help: "Serve genconf/serve over HTTP (the bootstrap server nodes download from) until Ctrl-C.")
     var serve = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Run a shell command on the cluster's nodes over SSH, in parallel, with live output.",
+            valueName: "command"
+        )
+    )
+    var exec: String?
+
     @Flag(help: "Print the version as JSON.")
     var version = false
 
@@ -51,6 +62,22 @@ struct DCOSGenerateConfig: ParsableCommand {
     var password: String?
 
     // MARK: Options
+
+    @Option(
+        help: ArgumentHelp(
+            "--exec: only nodes of this role (master, slave, slave_public); repeatable.",
+            valueName: "role"
+        )
+    )
+    var role: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "--exec: only these hosts (comma-separated addresses from the node lists).",
+            valueName: "hosts"
+        )
+    )
+    var hosts: String?
 
     @Option(help: ArgumentHelp("--serve: the address to listen on (default: all interfaces).", valueName: "addr"))
     var bind = "0.0.0.0"
@@ -99,6 +126,7 @@ struct DCOSGenerateConfig: ParsableCommand {
         case validateConfig = "--validate-config"
         case hashPassword = "--hash-password"
         case serve = "--serve"
+        case exec = "--exec"
         case version = "--version"
         case listKeys = "--list-keys"
     }
@@ -106,7 +134,7 @@ struct DCOSGenerateConfig: ParsableCommand {
     var modes: [Mode] {
         [
             (genconf, Mode.genconf), (validateConfig, .validateConfig), (hashPassword, .hashPassword),
-            (serve, .serve), (version, .version), (listKeys, .listKeys),
+            (serve, .serve), (exec != nil, .exec), (version, .version), (listKeys, .listKeys),
         ]
         .filter(\.0).map(\.1)
     }
@@ -124,6 +152,15 @@ struct DCOSGenerateConfig: ParsableCommand {
         let serveOptions = bind != "0.0.0.0" || port != nil || tlsCert != nil
         if serveOptions && modes != [.serve] {
             throw ValidationError("--bind, --port, --tls-cert and --tls-key are options of --serve.")
+        }
+        for name in role where Role(name: name) == nil {
+            throw ValidationError("Unknown role '\(name)'. Use master, slave or slave_public.")
+        }
+        if (!role.isEmpty || hosts != nil) && modes != [.exec] {
+            throw ValidationError("--role and --hosts are options of --exec.")
+        }
+        if let exec, exec.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--exec needs a command.")
         }
         if password != nil && modes != [.hashPassword] {
             throw ValidationError("Unexpected argument '\(password!)'. Only --hash-password takes a value.")
@@ -149,6 +186,16 @@ struct DCOSGenerateConfig: ParsableCommand {
         case .genconf: return GenconfMode.run(context)
         case .validateConfig: return ValidateMode.run(context)
         case .hashPassword: return HashPasswordMode.run(password: password, json: json)
+        case .exec:
+            let hostList = hosts.map {
+                $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            }
+            return await ExecMode.run(
+                context,
+                command: exec ?? "",
+                roles: Set(role.compactMap(Role.init(name:))),
+                hosts: hostList
+            )
         case .serve: return await ServeMode.run(context, bind: bind, port: port, tlsCert: tlsCert, tlsKey: tlsKey)
         case .version: return VersionMode.run()
         case .listKeys: return ListKeysMode.run(json: json)

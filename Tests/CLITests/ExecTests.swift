@@ -1,0 +1,204 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A private OpenSSH sshd on loopback for `--exec`: its own host key and authorized key in a temp dir,
+/// listening on two loopback addresses so the cluster has a master and an agent. Stopped by PID.
+final class LoopbackSSHD {
+    let directory: String
+    let port: Int
+    let clientKey: String
+    private let pidFile: String
+
+    init(workspace: Workspace) throws {
+        directory = workspace.root + "/sshd"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        clientKey = workspace.genconf + "/ssh_key"
+        pidFile = directory + "/sshd.pid"
+        for key in [directory + "/host_key", clientKey] {
+            let result = try runProcess("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key])
+            try #require(result.status == 0, "ssh-keygen failed: \(result.stderr)")
+        }
+        try FileManager.default.copyItem(atPath: clientKey + ".pub", toPath: directory + "/authorized_keys")
+        port = try Self.freePort()
+        let config = """
+            Port \(port)
+            ListenAddress 127.0.0.1
+            ListenAddress 127.0.0.2
+            HostKey \(directory)/host_key
+            AuthorizedKeysFile \(directory)/authorized_keys
+            PidFile \(pidFile)
+            StrictModes no
+            UsePAM no
+            SetEnv SHLVL=1
+            """
+        try Data(config.utf8).write(to: URL(fileURLWithPath: directory + "/sshd_config"))
+        let started = try runProcess(
+            "/usr/sbin/sshd",
+            ["-f", directory + "/sshd_config", "-E", directory + "/sshd.log"]
+        )
+        try #require(started.status == 0, "sshd did not start: \(started.stderr)")
+        try waitUntilListening()
+    }
+
+    deinit {
+        if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+            let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            kill(pid, SIGTERM)
+        }
+    }
+
+    private func waitUntilListening() throws {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if Self.canConnect(port: port) { return }
+            usleep(20_000)
+        }
+        throw CancellationError()
+    }
+
+    private static func canConnect(port: Int) -> Bool {
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socketFD) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.2")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    private static func freePort() throws -> Int {
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socketFD) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        try #require(bound == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+@Suite("--exec over SSH against a real sshd", .serialized)
+struct ExecTests {
+    static func cluster(_ extra: String = "") throws -> (Workspace, LoopbackSSHD) {
+        let workspace = try Workspace()
+        let sshd = try LoopbackSSHD(workspace: workspace)
+        try workspace.writeConfig(
+            """
+            cluster_name: exec-test
+            bootstrap_url: http://127.0.0.1:8080
+            master_discovery: static
+            exhibitor_storage_backend: static
+            master_list: [127.0.0.1]
+            agent_list: [127.0.0.2]
+            ssh_user: \(String(cString: getpwuid(getuid())!.pointee.pw_name))
+            ssh_port: \(sshd.port)
+            ssh_sudo: none
+            \(extra)
+            """
+        )
+        return (workspace, sshd)
+    }
+
+    @Test func runsOnEveryNodeWithHostPrefixes() throws {
+        let (workspace, sshd) = try Self.cluster()
+        let result = try runCLI(["--exec", "echo out-$((6*7)); echo err-line >&2"], directory: workspace.root)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("127.0.0.1:\(sshd.port) | out-42"))
+        #expect(result.stdout.contains("127.0.0.2:\(sshd.port) | out-42"))
+        #expect(result.stderr.contains("| err-line"))
+        #expect(result.stderr.contains("2 of 2 nodes succeeded"))
+        // accept-new recorded both host keys.
+        let knownHosts = try String(contentsOfFile: workspace.genconf + "/known_hosts", encoding: .utf8)
+        #expect(knownHosts.contains("[127.0.0.1]:\(sshd.port) ssh-ed25519"))
+    }
+
+    @Test func failingNodeGivesExitThreeAndAJSONReport() throws {
+        let (workspace, sshd) = try Self.cluster()
+        defer { withExtendedLifetime(sshd) {} }
+        let result = try runCLI(["--exec", "echo before; exit 5", "--json"], directory: workspace.root)
+        #expect(result.status == 3)
+        let report = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
+        #expect(report["command"] as? String != nil)
+        let summary = try #require(report["summary"] as? [String: Int])
+        #expect(summary == ["hosts": 2, "succeeded": 0, "failed": 2])
+        let hosts = try #require(report["hosts"] as? [[String: Any]])
+        #expect(hosts.map { $0["host"] as? String } == ["127.0.0.1", "127.0.0.2"])
+        #expect(hosts.map { $0["role"] as? String } == ["master", "slave"])
+        for host in hosts {
+            #expect(host["status"] as? String == "failed")
+            #expect((host["exit_status"] as? NSNumber)?.intValue == 5)
+        }
+    }
+
+    @Test func roleAndHostsSelectNodes() throws {
+        let (workspace, sshd) = try Self.cluster()
+        let agents = try runCLI(["--exec", "echo hi", "--role", "slave"], directory: workspace.root)
+        #expect(agents.status == 0)
+        #expect(agents.stdout.contains("127.0.0.2:\(sshd.port) | hi"))
+        #expect(!agents.stdout.contains("127.0.0.1:"))
+        defer { withExtendedLifetime(sshd) {} }
+        let unknown = try runCLI(["--exec", "true", "--hosts", "10.99.0.1"], directory: workspace.root)
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("10.99.0.1"))
+    }
+
+    @Test func unreachableNodeIsClassifiedAndOthersContinue() throws {
+        let (workspace, sshd) = try Self.cluster("ssh_host_overrides: {\"127.0.0.2\": {port: 1}}")
+        let result = try runCLI(["--exec", "echo fine", "--json"], directory: workspace.root)
+        #expect(result.status == 3)
+        let report = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
+        let hosts = try #require(report["hosts"] as? [[String: Any]])
+        #expect(hosts[0]["status"] as? String == "ok")
+        #expect((hosts[0]["stdout"] as? String)?.contains("fine") == true)
+        #expect(hosts[1]["status"] as? String == "unreachable")
+        withExtendedLifetime(sshd) {}
+    }
+
+    @Test func rsaKeyIsRefusedBeforeConnecting() throws {
+        let (workspace, _) = try Self.cluster()
+        try FileManager.default.removeItem(atPath: workspace.genconf + "/ssh_key")
+        try FileManager.default.removeItem(atPath: workspace.genconf + "/ssh_key.pub")
+        _ = try runProcess(
+            "/usr/bin/ssh-keygen",
+            ["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", workspace.genconf + "/ssh_key"]
+        )
+        let result = try runCLI(["--exec", "true"], directory: workspace.root)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("ssh_key_path"))
+        #expect(result.stderr.contains("RSA"))
+        #expect(result.stderr.contains("ed25519"))
+    }
+
+    @Test func unsupportedExtraOptionIsAConfigError() throws {
+        let (workspace, _) = try Self.cluster("extra_ssh_options: -o StrictHostKeyChecking=no")
+        let result = try runCLI(["--exec", "true"], directory: workspace.root)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("extra_ssh_options"))
+        #expect(result.stderr.contains("StrictHostKeyChecking=no"))
+    }
+
+    @Test func invalidConfigStopsBeforeSSH() throws {
+        let (workspace, _) = try Self.cluster("ssh_port: 0")
+        let result = try runCLI(["--exec", "true"], directory: workspace.root)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("ssh_port"))
+    }
+}

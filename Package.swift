@@ -119,13 +119,15 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // Helpers shared by the test targets: running processes with both pipes drained, holding a file lock.
+        .target(name: "InstallerTestSupport", path: "Tests/InstallerTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "InstallerConfigTests", dependencies: ["InstallerConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "InstallerRenderTests", dependencies: ["InstallerRender", "InstallerConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "InstallerArchiveTests", dependencies: ["InstallerArchive"], swiftSettings: swiftSettings),
         .testTarget(
             name: "InstallerGenconfTests",
             dependencies: [
-                "InstallerGenconf", "InstallerConfig", "InstallerArchive", "InstallerRender",
+                "InstallerGenconf", "InstallerConfig", "InstallerArchive", "InstallerRender", "InstallerTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Golden")],
@@ -143,6 +145,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "InstallerSSHTests", dependencies: ["InstallerSSH"], swiftSettings: swiftSettings),
-        .testTarget(name: "CLITests", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["InstallerTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

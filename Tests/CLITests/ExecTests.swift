@@ -1,4 +1,5 @@
 import Foundation
+import InstallerTestSupport
 import Testing
 
 #if canImport(Glibc)

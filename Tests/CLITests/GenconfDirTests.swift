@@ -1,4 +1,5 @@
 import Foundation
+import InstallerTestSupport
 import Testing
 
 @Suite("Command line: --genconf-dir and relative paths")

@@ -1,6 +1,7 @@
 import Foundation
 import InstallerConfig
 import InstallerGenconf
+import InstallerTestSupport
 import Testing
 
 @Suite("serve/ is replaced atomically")

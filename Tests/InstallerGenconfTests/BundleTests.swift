@@ -2,6 +2,7 @@ import Foundation
 import InstallerArchive
 import InstallerGenconf
 import InstallerRender
+import InstallerTestSupport
 import Testing
 
 @Suite("Role bundles: format, determinism, layout")

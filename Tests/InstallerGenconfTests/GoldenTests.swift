@@ -1,6 +1,7 @@
 import Foundation
 import InstallerArchive
 import InstallerRender
+import InstallerTestSupport
 import Testing
 
 /// The rendered files of each role for the shipped example, compared with `Golden/<role>/<path>`.

@@ -1,6 +1,7 @@
 import Foundation
 import InstallerGenconf
 import InstallerRender
+import InstallerTestSupport
 import Testing
 
 @Suite("serve/: manifest.json and dcos_install.sh")

@@ -4,6 +4,7 @@ import InstallerArchive
 import InstallerConfig
 import InstallerGenconf
 import InstallerRender
+import InstallerTestSupport
 import Logging
 import Testing
 
@@ -14,72 +15,6 @@ enum Repo {
     static let templates = root.appendingPathComponent("templates").path
     static let exampleGenconf = root.appendingPathComponent("genconf").path
     static let golden = testsDirectory.appendingPathComponent("Golden").path
-}
-
-/// What a finished process printed and returned.
-struct ProcessOutput {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    var stdoutData: Data
-
-    var combined: String { stdout + stderr }
-}
-
-/// Collects a pipe's bytes on a background thread.
-private final class Drain: @unchecked Sendable {
-    private(set) var data = Data()
-    private let group = DispatchGroup()
-
-    init(_ handle: FileHandle) {
-        group.enter()
-        // A thread of its own: never starved by a busy dispatch pool while the test blocks on it.
-        Thread {
-            self.data = handle.readDataToEndOfFile()
-            self.group.leave()
-        }
-        .start()
-    }
-
-    func wait() -> Data {
-        group.wait()
-        return data
-    }
-}
-
-/// Runs a program to completion, feeding `stdin` and draining stdout and stderr concurrently.
-func runProcess(
-    _ executable: String,
-    _ arguments: [String],
-    stdin: Data? = nil,
-    directory: String? = nil,
-    environment: [String: String]? = nil
-) throws -> ProcessOutput {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    if let environment { process.environment = environment }
-    let input = Pipe()
-    let output = Pipe()
-    let error = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let outDrain = Drain(output.fileHandleForReading)
-    let errDrain = Drain(error.fileHandleForReading)
-    if let stdin { input.fileHandleForWriting.write(stdin) }
-    try input.fileHandleForWriting.close()
-    let outData = outDrain.wait()
-    let errData = errDrain.wait()
-    process.waitUntilExit()
-    return ProcessOutput(
-        status: process.terminationStatus,
-        stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self),
-        stdoutData: outData
-    )
 }
 
 /// A temporary directory holding a copy of the shipped example as `genconf/`; removed on deinit.

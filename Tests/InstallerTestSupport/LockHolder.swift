@@ -1,12 +1,12 @@
 import Foundation
 
 /// Holds `flock` on a file from another process until `release()`: `flock FILE sh -c 'echo locked; read _'`.
-final class LockHolder {
+public final class LockHolder {
     private let process = Process()
     private let input = Pipe()
     private let output = Pipe()
 
-    init(path: String) throws {
+    public init(path: String) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
         process.arguments = [path, "/bin/sh", "-c", "echo locked; read _"]
         process.standardInput = input
@@ -25,7 +25,7 @@ final class LockHolder {
         }
     }
 
-    func release() {
+    public func release() {
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
     }

@@ -29,12 +29,20 @@ public enum Terminal {
 
     /// Writes text to standard error, unbuffered.
     public static func writeError(_ text: String) {
-        var bytes = Array(text.utf8)
+        writeAll(text, to: STDERR_FILENO)
+    }
+
+    /// Writes text to standard output, unbuffered.
+    public static func writeOutput(_ text: String) {
+        writeAll(text, to: STDOUT_FILENO)
+    }
+
+    private static func writeAll(_ text: String, to descriptor: Int32) {
+        let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes {
-                write(STDERR_FILENO, $0.baseAddress! + offset, $0.count - offset)
-            }
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 && errno == EINTR { continue }
             if written <= 0 { return }
             offset += written
         }

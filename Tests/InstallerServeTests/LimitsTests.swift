@@ -7,10 +7,23 @@ struct LimitsTests {
         maxHeaderBytes: 4096,
         maxHeaderCount: 20,
         maxRequestLineBytes: 1024,
-        idleTimeout: .milliseconds(400),
-        headerReadTimeout: .milliseconds(400),
+        idleTimeout: .seconds(2),
+        headerReadTimeout: .seconds(1),
         sendTimeout: .seconds(5),
         maxConnections: 3,
+        shutdownGracePeriod: .seconds(5)
+    )
+
+    /// The size limits of `tight` with generous timeouts, for tests about sizes: on a loaded machine a
+    /// 400 ms idle timeout can fire between connecting and sending, which is not what they test.
+    static let tightSizes = ServeLimits(
+        maxHeaderBytes: 4096,
+        maxHeaderCount: 20,
+        maxRequestLineBytes: 1024,
+        idleTimeout: .seconds(30),
+        headerReadTimeout: .seconds(30),
+        sendTimeout: .seconds(30),
+        maxConnections: 64,
         shutdownGracePeriod: .seconds(5)
     )
 
@@ -65,7 +78,7 @@ struct LimitsTests {
     func oversized(name: String, raw: String, status: Int) async throws {
         let fixture = try GenconfFixture()
         defer { fixture.remove() }
-        try await withServer(root: fixture.servePath, limits: Self.tight) { port in
+        try await withServer(root: fixture.servePath, limits: Self.tightSizes) { port in
             let connection = try await TestConnection.connect(port: port)
             try await connection.send(raw)
             let response = try await connection.readResponse()

@@ -53,6 +53,7 @@ enum DiagnosticsOutput {
 }
 
 /// Writes one line to stdout.
+/// Writes one line to stdout at once (unbuffered), so a reader sees it even while the process runs on.
 func printResult(_ text: String) {
-    print(text)
+    Terminal.writeOutput(text + "\n")
 }

@@ -328,6 +328,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
             }
             return
         }
+        let streamsFile = !isHead && length > 0 && !self.serve.usesTLS
+        if streamsFile {
+            // Nagle on for the body, as nginx does (its tcp_nodelay applies only once a connection goes keep-alive):
+            // the tail of each partial sendfile waits to fill a segment instead of going out as a small packet.
+            Self.setNoDelay(false, context: context)
+        }
         self.sendHead(context: context, status: responseStatus, contentLength: length, flush: false)
         if isHead || length == 0 {
             closeDescriptor(file.descriptor)
@@ -342,6 +348,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         )
         self.arm(.send, context: context)
         self.pump(body, exchange: exchange, context: context)
+    }
+
+    private static func setNoDelay(_ on: Bool, context: ChannelHandlerContext) {
+        _ = try? context.channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: on ? 1 : 0)
     }
 
     // MARK: Conditionals
@@ -476,6 +486,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 exchange.bytesSent += count
                 handler.arm(.send, context: context)
                 if body.next >= body.end && body.inFlight == 0 && !body.failed {
+                    if !handler.serve.usesTLS {
+                        // Pushes the held tail now and restores TCP_NODELAY for the next (keep-alive) response.
+                        Self.setNoDelay(true, context: context)
+                    }
                     body.close()
                     handler.finish(context: context)
                 } else {

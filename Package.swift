@@ -120,7 +120,12 @@ let package = Package(
 
         // MARK: Tests
         // Helpers shared by the test targets: running processes with both pipes drained, holding a file lock.
-        .target(name: "InstallerTestSupport", path: "Tests/InstallerTestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "InstallerTestSupport",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/InstallerTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "InstallerConfigTests", dependencies: ["InstallerConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "InstallerRenderTests", dependencies: ["InstallerRender", "InstallerConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "InstallerArchiveTests", dependencies: ["InstallerArchive"], swiftSettings: swiftSettings),

@@ -54,6 +54,7 @@ struct DownloadTests {
         let variantB = GenconfFixture.pseudoRandomBytes(8 << 20, seed: 2)
         let digests = Set([sha256Hex(variantA), sha256Hex(variantB)])
         let swapsDone = Flag()
+        let completed = Counter()
         try await withServer(root: fixture.servePath) { port in
             try await withThrowingTaskGroup(of: [String].self) { group in
                 group.addTask {
@@ -72,7 +73,13 @@ struct DownloadTests {
                             throw TestFailure("rename failed: \(errno)")
                         }
                         try FileManager.default.removeItem(at: old)
-                        try await Task.sleep(for: .milliseconds(40))
+                        // Let at least one download finish after each swap (bounded), so the downloads
+                        // overlap both trees even when a loaded machine makes them slow.
+                        let before = completed.current
+                        let deadline = ContinuousClock.now + .seconds(30)
+                        while completed.current == before && ContinuousClock.now < deadline {
+                            try await Task.sleep(for: .milliseconds(10))
+                        }
                     }
                     return []
                 }
@@ -86,6 +93,7 @@ struct DownloadTests {
                             #expect(digests.contains(digest))
                             #expect(response.header("ETag") == "\"\(digest)\"")
                             seen.append(digest)
+                            completed.increment()
                         }
                         return seen
                     }

@@ -503,3 +503,12 @@ final class Flag: Sendable {
 
     var isSet: Bool { self.value.withLock { $0 } }
 }
+
+/// A count shared between tasks.
+final class Counter: Sendable {
+    private let value = Mutex(0)
+
+    func increment() { self.value.withLock { $0 += 1 } }
+
+    var current: Int { self.value.withLock { $0 } }
+}

@@ -81,6 +81,7 @@ public enum Genconf {
                 ])
             }
         )
+        scriptValues["role_specs"] = renderer.manifest.installScriptRoleValue
         let script: [UInt8]
         do {
             script = Array(try renderer.renderTemplate(at: installScriptTemplate, values: scriptValues).utf8)

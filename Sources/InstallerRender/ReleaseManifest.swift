@@ -43,6 +43,8 @@ public struct ReleaseManifest: Sendable {
     public var files: [File]
     public var units: [Unit]
     public var packages: [Package]
+    /// What each role needs and promises (`roles:`); every role is present, possibly empty.
+    public var roles: [Role: RoleSpec]
     /// The manifest's own text, part of the configuration id.
     public var text: String
 
@@ -74,7 +76,7 @@ public struct ReleaseManifest: Sendable {
     }
 }
 
-private struct ManifestParser {
+struct ManifestParser {
     let file: String
     var errors: [RenderError] = []
 
@@ -84,10 +86,10 @@ private struct ManifestParser {
 
     mutating func parse(_ node: Node?, text: String) -> ReleaseManifest? {
         guard let root = node?.mapping else {
-            fail(node, "The manifest must be a mapping with release, files, units and packages.")
+            fail(node, "The manifest must be a mapping with release, files, units, roles and packages.")
             return nil
         }
-        checkKeys(root, allowed: ["release", "files", "units", "packages"])
+        checkKeys(root, allowed: ["release", "files", "units", "roles", "packages"])
         let releaseNode = root["release"]?.mapping
         if releaseNode == nil {
             fail(root["release"] ?? node, "The manifest needs a `release:` mapping with name and version.")
@@ -172,7 +174,15 @@ private struct ManifestParser {
             let required = entry["required"]?.scalar?.string ?? "false"
             packages.append(.init(name: name, roles: roles(entry["roles"]), required: required == "true"))
         }
-        return ReleaseManifest(release: release, files: files, units: units, packages: packages, text: text)
+        let roles = roleSpecs(root["roles"])
+        return ReleaseManifest(
+            release: release,
+            files: files,
+            units: units,
+            packages: packages,
+            roles: roles,
+            text: text
+        )
     }
 
     mutating func checkKeys(_ mapping: Node.Mapping, allowed: [String]) {

@@ -1,0 +1,186 @@
+import Foundation
+import InstallerRender
+import Testing
+
+/// dcos_install.sh's install record, idempotence, refusal of another bundle, finishing an interrupted
+/// install and --uninstall, in a scratch root (DCOS_INSTALL_ROOT: files only, systemd untouched). The
+/// same flows on real hosts with systemd are covered by the testbed end-to-end test.
+extension InstallScriptTests {
+    /// A slave bundle on a file:// bootstrap directory and its installer, ready to run into `root`.
+    struct ScratchNode {
+        let directory: TemporaryDirectory
+        let script: String
+        var root: String { directory.path + "/root" }
+
+        func run(_ arguments: [String]) throws -> ProgramResult {
+            try InstallerRenderTests.run(["bash", script] + arguments, environment: ["DCOS_INSTALL_ROOT": root])
+        }
+
+        func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: root + path) }
+
+        func read(_ path: String) throws -> String { try String(contentsOfFile: root + path, encoding: .utf8) }
+    }
+
+    func scratchNode(extraFile: String? = nil) throws -> ScratchNode {
+        let directory = try TemporaryDirectory()
+        if let extraFile { try directory.write("staging/files/etc/dcos-extra", extraFile) }
+        let bundle = try bootstrap(role: .slave, in: directory)
+        let role: TemplateValue = .object([
+            "role": .string("slave"), "bundle": .string(bundle.bundle), "sha256": .string(bundle.sha256),
+            "size": .string(bundle.size),
+        ])
+        try directory.write(
+            "dcos_install.sh",
+            try render(bootstrapURL: "file://\(directory.path)/serve", roles: [role], packages: [])
+        )
+        return ScratchNode(directory: directory, script: directory.path + "/dcos_install.sh")
+    }
+
+    /// The one JSON object a --json run prints on stdout (the last line of the combined output).
+    func jsonOutcome(_ output: String) throws -> [String: Any] {
+        let line = try #require(output.split(separator: "\n").last(where: { $0.hasPrefix("{") }), "\(output)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    }
+
+    @Test("Install writes a record; a re-run is a no-op; uninstall removes everything and restores backups",
+          .enabled(if: isRoot, "needs root"))
+    func installRerunUninstall() throws {
+        let node = try scratchNode()
+        try node.directory.write("root/etc/profile.d/dcos.sh", "# the operator's own file\n")
+
+        let first = try node.run(["--disable-preflight", "--json", "slave"])
+        #expect(first.status == 0, "\(first.output)")
+        let outcome = try jsonOutcome(first.output)
+        #expect(outcome["result"] as? String == "installed")
+        #expect(outcome["action"] as? String == "install")
+        #expect(outcome["role"] as? String == "slave")
+        #expect(node.exists("/etc/mesosphere/roles/slave"))
+        #expect(try node.read("/etc/profile.d/dcos.sh") != "# the operator's own file\n")
+        let record = try node.read("/var/lib/dcos-install/installed")
+        #expect(record.contains("role\tslave\n"))
+        #expect(record.contains("file\t/etc/profile.d/dcos.sh\tbackup\n"))
+        #expect(record.contains("file\t/opt/mesosphere/bin/detect_ip\tnew\n"))
+        #expect(record.contains("dir\t/opt/mesosphere\n"))
+        #expect(record.contains("unit\tdcos-agent-register.service\tstart\n"))
+        #expect(!node.exists("/var/lib/dcos-install/pending"))
+
+        let again = try node.run(["--disable-preflight", "--json", "slave"])
+        #expect(again.status == 0, "\(again.output)")
+        #expect(try jsonOutcome(again.output)["result"] as? String == "unchanged")
+        #expect(again.output.contains("already installed"))
+
+        let removed = try node.run(["--uninstall", "--json"])
+        #expect(removed.status == 0, "\(removed.output)")
+        #expect(try jsonOutcome(removed.output)["result"] as? String == "removed")
+        #expect(try node.read("/etc/profile.d/dcos.sh") == "# the operator's own file\n")
+        for path in ["/opt/mesosphere", "/etc/mesosphere", "/etc/systemd/system/dcos-mesos-slave.service",
+                     "/var/lib/dcos-install/installed", "/var/lib/dcos-install/backup"] {
+            #expect(!node.exists(path), "\(path) is left after --uninstall")
+        }
+        #expect(node.exists("/var/log/dcos-install.log"))
+
+        let nothing = try node.run(["--uninstall", "--json"])
+        #expect(nothing.status == 0)
+        #expect(try jsonOutcome(nothing.output)["result"] as? String == "absent")
+
+        let reinstall = try node.run(["--disable-preflight", "slave"])
+        #expect(reinstall.status == 0, "\(reinstall.output)")
+        #expect(node.exists("/etc/mesosphere/roles/slave"))
+    }
+
+    @Test("A different bundle is refused and the installed one is left alone", .enabled(if: isRoot, "needs root"))
+    func refusesAnotherBundle() throws {
+        let node = try scratchNode()
+        let first = try node.run(["--disable-preflight", "slave"])
+        #expect(first.status == 0, "\(first.output)")
+        let before = try node.read("/var/lib/dcos-install/installed")
+
+        let other = try scratchNode(extraFile: "another configuration\n")
+        let result = try InstallerRenderTests.run(
+            ["bash", other.script, "--disable-preflight", "--json", "slave"],
+            environment: ["DCOS_INSTALL_ROOT": node.root]
+        )
+        #expect(result.status == 1)
+        #expect(result.output.contains("Another DC/OS bundle is installed on this node"))
+        #expect(result.output.contains("run dcos_install.sh --uninstall first"))
+        #expect(try jsonOutcome(result.output)["result"] as? String == "failed")
+        #expect(try node.read("/var/lib/dcos-install/installed") == before)
+        #expect(!node.exists("/etc/dcos-extra"))
+    }
+
+    @Test("An interrupted install is finished by a re-run, or undone by --uninstall", .enabled(if: isRoot, "needs root"))
+    func finishesInterruptedInstall() throws {
+        for finish in [true, false] {
+            let node = try scratchNode()
+            try node.directory.write("root/etc/profile.d/dcos.sh", "# the operator's own file\n")
+            let first = try node.run(["--disable-preflight", "slave"])
+            #expect(first.status == 0, "\(first.output)")
+            // The state a kill during activation leaves: the record still pending, some files not yet
+            // renamed into place, a half-copied file next to its destination.
+            try FileManager.default.moveItem(
+                atPath: node.root + "/var/lib/dcos-install/installed",
+                toPath: node.root + "/var/lib/dcos-install/pending"
+            )
+            try FileManager.default.removeItem(atPath: node.root + "/opt/mesosphere/bin/detect_ip")
+            try FileManager.default.removeItem(atPath: node.root + "/etc/mesosphere/roles/slave")
+            try node.directory.write("root/opt/mesosphere/etc/dns_config.dcos-new", "half")
+
+            if finish {
+                let result = try node.run(["--disable-preflight", "slave"])
+                #expect(result.status == 0, "\(result.output)")
+                #expect(result.output.contains("Finishing the interrupted install"))
+                #expect(node.exists("/opt/mesosphere/bin/detect_ip"))
+                #expect(node.exists("/etc/mesosphere/roles/slave"))
+                #expect(!node.exists("/opt/mesosphere/etc/dns_config.dcos-new"))
+                #expect(node.exists("/var/lib/dcos-install/installed"))
+                #expect(!node.exists("/var/lib/dcos-install/pending"))
+            } else {
+                let result = try node.run(["--uninstall"])
+                #expect(result.status == 0, "\(result.output)")
+                #expect(!node.exists("/opt/mesosphere"))
+                #expect(!node.exists("/etc/mesosphere"))
+                #expect(try node.read("/etc/profile.d/dcos.sh") == "# the operator's own file\n")
+                #expect(!node.exists("/var/lib/dcos-install/pending"))
+            }
+        }
+    }
+
+    @Test("--preflight-only --json: one object with named checks; ignored errors become warnings")
+    func preflightJSON() throws {
+        let node = try scratchNode()
+        // stdout only: the log lines go to stderr.
+        let result = try InstallerRenderTests.run(
+            ["bash", "-c", "bash \"$1\" --preflight-only --json --ignore-preflight-errors=bootstrap-url slave 2>/dev/null",
+             "sh", node.script],
+            environment: ["DCOS_INSTALL_ROOT": node.root]
+        )
+        let lines = result.output.split(separator: "\n")
+        #expect(lines.count == 1, "stdout must hold only the JSON object: \(result.output)")
+        let outcome = try jsonOutcome(result.output)
+        #expect(outcome["action"] as? String == "preflight")
+        #expect(outcome["role"] as? String == "slave")
+        let checks = try #require(outcome["checks"] as? [[String: String]])
+        let names = checks.compactMap { $0["name"] }
+        for name in ["root", "existing-install", "commands", "systemd", "selinux", "ports", "cpu", "memory", "disk",
+                     "resources-recommended", "clock", "detect-ip", "hostname", "bootstrap-url", "manifest"] {
+            #expect(names.contains(name), "no check named \(name)")
+        }
+        for check in checks {
+            #expect(Set(check.keys) == ["name", "severity", "status", "detail"])
+            #expect(["error", "warning"].contains(check["severity"] ?? ""))
+            #expect(["pass", "fail", "skip"].contains(check["status"] ?? ""))
+        }
+        // A file:// bootstrap directory answers; the port list is the agent's, not the master's.
+        let ports = try #require(checks.first { $0["name"] == "ports" })
+        #expect(ports["detail"]?.contains("5051") == true)
+        #expect(ports["detail"]?.contains("2181") == false)
+        // The file:// bootstrap directory has no manifest.json: that error is ignored, so it is a warning.
+        let bootstrap = try #require(checks.first { $0["name"] == "bootstrap-url" })
+        #expect(bootstrap["status"] == "fail")
+        #expect(bootstrap["severity"] == "warning")
+        #expect(bootstrap["detail"]?.hasPrefix("ignored (--ignore-preflight-errors): cannot fetch") == true)
+        #expect(checks.first { $0["name"] == "manifest" }?["status"] == "skip")
+        let failedErrors = checks.filter { $0["status"] == "fail" && $0["severity"] == "error" }
+        #expect((result.status == 0) == failedErrors.isEmpty, "exit \(result.status) with \(failedErrors)")
+    }
+}

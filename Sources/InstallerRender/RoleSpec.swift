@@ -96,7 +96,12 @@ extension ManifestParser {
             merged.postflight = common.postflight + own.postflight
             merged.state = common.state + own.state
             checkUnique(merged.ports.map { String($0.port) }, role: role, what: "port", node: mapping[role.rawValue])
-            checkUnique(merged.postflight.map(\.name), role: role, what: "postflight check", node: mapping[role.rawValue])
+            checkUnique(
+                merged.postflight.map(\.name),
+                role: role,
+                what: "postflight check",
+                node: mapping[role.rawValue]
+            )
             result[role] = merged
         }
         return result
@@ -123,14 +128,20 @@ extension ManifestParser {
                 checkKeys(managers, allowed: RoleSpec.packageManagers)
                 for manager in RoleSpec.packageManagers {
                     if let list = managers[manager] {
-                        spec.prerequisites[manager] = words(list, "roles.\(name).prerequisites.\(manager)", kind: .package)
+                        spec.prerequisites[manager] = words(
+                            list,
+                            "roles.\(name).prerequisites.\(manager)",
+                            kind: .package
+                        )
                     }
                 }
             } else {
                 fail(prerequisites, "`roles.\(name).prerequisites` must map apt and dnf to package lists.")
             }
         }
-        if let commands = entry["commands"] { spec.commands = words(commands, "roles.\(name).commands", kind: .command) }
+        if let commands = entry["commands"] {
+            spec.commands = words(commands, "roles.\(name).commands", kind: .command)
+        }
         if let state = entry["state"] { spec.state = words(state, "roles.\(name).state", kind: .path) }
         for item in entry["ports"]?.sequence ?? [] {
             guard let port = item.mapping else {

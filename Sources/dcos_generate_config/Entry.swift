@@ -12,7 +12,13 @@ enum Entry {
     static func main() async {
         let code: Int32
         do {
-            var command = try DCOSGenerateConfig.parseAsRoot() as! DCOSGenerateConfig
+            let parsed = try DCOSGenerateConfig.parseAsRoot()
+            guard var command = parsed as? DCOSGenerateConfig else {
+                // `--help`, `-h` and `help` parse as ArgumentParser's help command, which throws the help text.
+                var help = parsed
+                try help.run()
+                exit(0)
+            }
             code = try await command.execute()
         } catch let exit as ExitCode {
             code = exit.rawValue

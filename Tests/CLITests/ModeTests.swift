@@ -14,6 +14,15 @@ struct ModeTests {
         #expect(Set(object.keys) == ["version", "variant"])
     }
 
+    @Test("--help and -h print the usage on stdout and exit 0", arguments: ["--help", "-h"])
+    func help(flag: String) throws {
+        let result = try runCLI([flag])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("USAGE: dcos_generate_config"))
+        #expect(result.stdout.contains("--validate-config"))
+        #expect(result.stderr.isEmpty)
+    }
+
     @Test func genconfIsTheDefaultMode() throws {
         let workspace = try Workspace()
         let result = try runCLI(["--genconf-dir", workspace.genconf])

@@ -42,8 +42,10 @@ extension InstallScriptTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
     }
 
-    @Test("Install writes a record; a re-run is a no-op; uninstall removes everything and restores backups",
-          .enabled(if: isRoot, "needs root"))
+    @Test(
+        "Install writes a record; a re-run is a no-op; uninstall removes everything and restores backups",
+        .enabled(if: isRoot, "needs root")
+    )
     func installRerunUninstall() throws {
         let node = try scratchNode()
         try node.directory.write("root/etc/profile.d/dcos.sh", "# the operator's own file\n")
@@ -73,8 +75,10 @@ extension InstallScriptTests {
         #expect(removed.status == 0, "\(removed.output)")
         #expect(try jsonOutcome(removed.output)["result"] as? String == "removed")
         #expect(try node.read("/etc/profile.d/dcos.sh") == "# the operator's own file\n")
-        for path in ["/opt/mesosphere", "/etc/mesosphere", "/etc/systemd/system/dcos-mesos-slave.service",
-                     "/var/lib/dcos-install/installed", "/var/lib/dcos-install/backup"] {
+        for path in [
+            "/opt/mesosphere", "/etc/mesosphere", "/etc/systemd/system/dcos-mesos-slave.service",
+            "/var/lib/dcos-install/installed", "/var/lib/dcos-install/backup",
+        ] {
             #expect(!node.exists(path), "\(path) is left after --uninstall")
         }
         #expect(node.exists("/var/log/dcos-install.log"))
@@ -108,7 +112,10 @@ extension InstallScriptTests {
         #expect(!node.exists("/etc/dcos-extra"))
     }
 
-    @Test("An interrupted install is finished by a re-run, or undone by --uninstall", .enabled(if: isRoot, "needs root"))
+    @Test(
+        "An interrupted install is finished by a re-run, or undone by --uninstall",
+        .enabled(if: isRoot, "needs root")
+    )
     func finishesInterruptedInstall() throws {
         for finish in [true, false] {
             let node = try scratchNode()
@@ -150,8 +157,11 @@ extension InstallScriptTests {
         let node = try scratchNode()
         // stdout only: the log lines go to stderr.
         let result = try InstallerRenderTests.run(
-            ["bash", "-c", "bash \"$1\" --preflight-only --json --ignore-preflight-errors=bootstrap-url slave 2>/dev/null",
-             "sh", node.script],
+            [
+                "bash", "-c",
+                "bash \"$1\" --preflight-only --json --ignore-preflight-errors=bootstrap-url slave 2>/dev/null",
+                "sh", node.script,
+            ],
             environment: ["DCOS_INSTALL_ROOT": node.root]
         )
         let lines = result.output.split(separator: "\n")
@@ -161,8 +171,10 @@ extension InstallScriptTests {
         #expect(outcome["role"] as? String == "slave")
         let checks = try #require(outcome["checks"] as? [[String: String]])
         let names = checks.compactMap { $0["name"] }
-        for name in ["root", "existing-install", "commands", "systemd", "selinux", "ports", "cpu", "memory", "disk",
-                     "resources-recommended", "clock", "detect-ip", "hostname", "bootstrap-url", "manifest"] {
+        for name in [
+            "root", "existing-install", "commands", "systemd", "selinux", "ports", "cpu", "memory", "disk",
+            "resources-recommended", "clock", "detect-ip", "hostname", "bootstrap-url", "manifest",
+        ] {
             #expect(names.contains(name), "no check named \(name)")
         }
         for check in checks {

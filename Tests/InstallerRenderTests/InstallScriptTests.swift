@@ -181,7 +181,9 @@ struct InstallScriptTests {
         )
         #expect(result.status == 1)
         #expect(result.output.contains("Refusing \(bundle.bundle): SHA-256 is \(bundle.sha256), expected \(wrong)"))
-        for path in ["/root/opt", "/root/etc", "/root/var/lib/dcos-install/pending", "/root/var/lib/dcos-install/installed"] {
+        for path in [
+            "/root/opt", "/root/etc", "/root/var/lib/dcos-install/pending", "/root/var/lib/dcos-install/installed",
+        ] {
             #expect(!FileManager.default.fileExists(atPath: directory.path + path), "\(path)")
         }
     }

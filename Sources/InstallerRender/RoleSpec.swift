@@ -9,6 +9,11 @@ public struct RoleSpec: Sendable, Equatable {
     public struct Port: Sendable, Equatable {
         public var port: Int
         public var service: String
+
+        public init(port: Int, service: String) {
+            self.port = port
+            self.service = service
+        }
     }
 
     /// CPUs, memory and free disk in MiB.
@@ -16,6 +21,12 @@ public struct RoleSpec: Sendable, Equatable {
         public var cpus: Int
         public var memoryMB: Int
         public var diskMB: Int
+
+        public init(cpus: Int, memoryMB: Int, diskMB: Int) {
+            self.cpus = cpus
+            self.memoryMB = memoryMB
+            self.diskMB = diskMB
+        }
 
         public static let none = Resources(cpus: 0, memoryMB: 0, diskMB: 0)
     }

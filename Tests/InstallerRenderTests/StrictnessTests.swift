@@ -140,6 +140,55 @@ struct StrictnessTests {
         #expect(errors.first?.message.contains("Unknown key 'owner'") == true)
     }
 
+    @Test(
+        "Bad role specs fail with their line and say what is allowed",
+        arguments: [
+            ("  master:\n    ports:\n      - {port: 70000, service: web}\n", 9, "must be a number from 1 to 65535"),
+            ("  master:\n    commands: [\"rm -rf\"]\n", 8, "must be a command name or absolute path"),
+            ("  master:\n    state: [var/lib/x]\n", 8, "must be an absolute path"),
+            ("  master:\n    prerequisites: {yum: [zookeeper]}\n", 8, "Unknown key 'yum'"),
+            ("  all:\n    minimum: {cpus: 1}\n", 8, "Unknown key 'minimum'"),
+            ("  master:\n    minimum: {cpus: two}\n", 8, "must be a whole number"),
+            ("  agent:\n    commands: [curl]\n", 7, "Unknown key 'agent'"),
+            (
+                "  all:\n    ports: [{port: 80, service: web}]\n  master:\n    ports: [{port: 80, service: ar}]\n", 10,
+                "the port '80' is listed twice"
+            ),
+        ]
+    )
+    func badRoleSpec(section: String, line: Int, message: String) throws {
+        let errors = try manifestErrors(Self.manifest + "roles:\n" + section)
+        #expect(errors.map(\.line) == [line], "\(errors)")
+        #expect(errors.first?.message.contains(message) == true, "\(errors)")
+    }
+
+    @Test("Role specs merge `all` in front of each role and feed the node installer")
+    func roleSpecsMerge() throws {
+        let release = try fixtureRelease(
+            manifest: Self.manifest + """
+                roles:
+                  all:
+                    commands: [curl]
+                    prerequisites: {apt: [curl]}
+                  slave:
+                    commands: [/usr/bin/java]
+                    prerequisites: {apt: [default-jre-headless], dnf: [java-17-openjdk-headless]}
+                    ports: [{port: 5051, service: mesos-agent}]
+                    minimum: {cpus: 1, memory_mb: 512, disk_mb: 2048}
+
+                """,
+            templates: ["test.conf": "x\n"]
+        )
+        let manifest = try ReleaseManifest.load(directory: release.path)
+        let slave = try #require(manifest.roles[.slave])
+        #expect(slave.commands == ["curl", "/usr/bin/java"])
+        #expect(slave.prerequisites == ["apt": ["curl", "default-jre-headless"], "dnf": ["java-17-openjdk-headless"]])
+        #expect(slave.ports == [.init(port: 5051, service: "mesos-agent")])
+        #expect(slave.minimum == .init(cpus: 1, memoryMB: 512, diskMB: 2048))
+        #expect(manifest.roles[.master]?.commands == ["curl"])
+        #expect(manifest.roles[.master]?.ports == [])
+    }
+
     @Test("A bad mode fails with its line")
     func badMode() throws {
         let errors = try manifestErrors(Self.manifest.replacingOccurrences(of: "\"0644\"", with: "\"0999\""))

@@ -11,6 +11,17 @@ public enum ActionKind: String, Sendable, Hashable, CaseIterable {
 
     /// True when the action uploads genconf/serve/dcos_install.sh and so needs a current genconf/serve/.
     public var needsServeDirectory: Bool { self != .installPrereqs }
+
+    /// The phase whose success on a host `--resume` carries over.
+    public var mainPhase: Phase {
+        switch self {
+        case .preflight: .preflight
+        case .deploy: .install
+        case .postflight: .postflight
+        case .installPrereqs: .prereqs
+        case .uninstall: .uninstall
+        }
+    }
 }
 
 /// What a worker does on one node.

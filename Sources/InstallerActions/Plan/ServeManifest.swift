@@ -85,10 +85,3 @@ func readSmallFile(_ path: String, limit: Int) -> String? {
     }
     return String(decoding: bytes, as: UTF8.self)
 }
-
-/// Modification time in seconds (nil when the file is missing).
-func modificationTime(_ path: String) -> Double? {
-    var info = stat()
-    guard stat(path, &info) == 0 else { return nil }
-    return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-}

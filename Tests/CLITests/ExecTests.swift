@@ -14,7 +14,7 @@ final class LoopbackSSHD {
     let clientKey: String
     private let pidFile: String
 
-    init(workspace: Workspace) throws {
+    init(workspace: Workspace, addresses: [String] = ["127.0.0.1", "127.0.0.2"]) throws {
         directory = workspace.root + "/sshd"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         clientKey = workspace.genconf + "/ssh_key"
@@ -27,8 +27,7 @@ final class LoopbackSSHD {
         port = try Self.freePort()
         let config = """
             Port \(port)
-            ListenAddress 127.0.0.1
-            ListenAddress 127.0.0.2
+            \(addresses.map { "ListenAddress " + $0 }.joined(separator: "\n"))
             HostKey \(directory)/host_key
             AuthorizedKeysFile \(directory)/authorized_keys
             PidFile \(pidFile)

@@ -14,6 +14,12 @@ public struct ServeManifest: Sendable {
         public var bundleSHA256: String
         /// `packages/<name>`, relative to serve/.
         public var packages: [String]
+
+        public init(bundle: String, bundleSHA256: String, packages: [String]) {
+            self.bundle = bundle
+            self.bundleSHA256 = bundleSHA256
+            self.packages = packages
+        }
     }
 
     public var directory: String
@@ -22,6 +28,20 @@ public struct ServeManifest: Sendable {
     public var roles: [Role: RoleFiles]
     /// SHA-256 of every file, by path relative to serve/.
     public var files: [String: String]
+
+    public init(
+        directory: String,
+        clusterName: String,
+        configID: String,
+        roles: [Role: RoleFiles],
+        files: [String: String]
+    ) {
+        self.directory = directory
+        self.clusterName = clusterName
+        self.configID = configID
+        self.roles = roles
+        self.files = files
+    }
 
     public var installScriptSHA256: String { files["dcos_install.sh"] ?? "" }
 

@@ -26,8 +26,7 @@ final class FakeCluster {
         for directory in [state, bootstrap, remote] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        try workspace.writeConfig(
-            """
+        let base = """
             cluster_name: fake-cluster
             bootstrap_url: \(bootstrapURL ?? "file://" + bootstrap)
             master_discovery: static
@@ -39,9 +38,13 @@ final class FakeCluster {
             ssh_port: \(sshd.port)
             ssh_sudo: none
             postflight_timeout: 30
-            \(extra)
             """
-        )
+        // A key in `extra` replaces the base line with that key.
+        let overridden = Set(extra.split(separator: "\n").compactMap { $0.split(separator: ":").first.map(String.init) })
+        let kept = base.split(separator: "\n").filter { line in
+            !overridden.contains(line.split(separator: ":").first.map(String.init) ?? "")
+        }
+        try workspace.writeConfig((kept.map(String.init) + [extra]).joined(separator: "\n") + "\n")
         let generated = try runCLI(["--genconf"], directory: workspace.root)
         try #require(generated.status == 0, "genconf failed: \(generated.stderr)")
         try installFakeNode(bootstrapDirectory: bootstrapURL == nil ? bootstrap : "")

@@ -34,6 +34,7 @@ final class LoopbackSSHD {
             StrictModes no
             UsePAM no
             SetEnv SHLVL=1
+            Subsystem sftp internal-sftp
             """
         try Data(config.utf8).write(to: URL(fileURLWithPath: directory + "/sshd_config"))
         let started = try runProcess(

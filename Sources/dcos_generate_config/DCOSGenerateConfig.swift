@@ -56,7 +56,10 @@ struct DCOSGenerateConfig: ParsableCommand {
     )
     var exec: String?
 
-    @Flag(help: "Check every node (dcos_install.sh --preflight-only) and the cluster as a whole; print a host × check table.")
+    @Flag(
+        help:
+            "Check every node (dcos_install.sh --preflight-only) and the cluster as a whole; print a host × check table."
+    )
     var preflight = false
 
     @Flag(help: "Install DC/OS: masters, the masters' health gate, then agents in batches (deploy_* keys).")

@@ -40,7 +40,9 @@ final class FakeCluster {
             postflight_timeout: 30
             """
         // A key in `extra` replaces the base line with that key.
-        let overridden = Set(extra.split(separator: "\n").compactMap { $0.split(separator: ":").first.map(String.init) })
+        let overridden = Set(
+            extra.split(separator: "\n").compactMap { $0.split(separator: ":").first.map(String.init) }
+        )
         let kept = base.split(separator: "\n").filter { line in
             !overridden.contains(line.split(separator: ":").first.map(String.init) ?? "")
         }
@@ -204,12 +206,14 @@ struct ActionsTests {
         #expect(cluster.time(FakeCluster.publicAgent, "install-end") != nil)
 
         cluster.forget("127.0.0.3", "install")
-        let installsBefore = FakeCluster.all.map { host in cluster.events(host).filter { $0.0 == "install-start" }.count }
+        let installsBefore = FakeCluster.all.map { host in cluster.events(host).filter { $0.0 == "install-start" }.count
+        }
         let resumed = try cluster.run(["--deploy", "--resume", "--json"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         let report = try jsonObject(resumed.stdout)
         #expect(report["resumed_from"] as? String != nil)
-        let installsAfter = FakeCluster.all.map { host in cluster.events(host).filter { $0.0 == "install-start" }.count }
+        let installsAfter = FakeCluster.all.map { host in cluster.events(host).filter { $0.0 == "install-start" }.count
+        }
         // Only 127.0.0.3 installed again; the gate ran again on the master.
         #expect(zip(installsBefore, installsAfter).map { $1 - $0 } == [0, 0, 1, 0])
         let hosts = try hostsByName(report)
@@ -355,7 +359,8 @@ struct ActionsTests {
         try FileManager.default.copyItem(atPath: Repo.templates, toPath: templates)
         let manifest = try String(contentsOfFile: templates + "/manifest.yaml", encoding: .utf8)
         try cluster.workspace.write(
-            manifest + "\nroles:\n  all:\n    prerequisites:\n      apt: [coreutils, bash]\n      dnf: [coreutils, bash]\n",
+            manifest
+                + "\nroles:\n  all:\n    prerequisites:\n      apt: [coreutils, bash]\n      dnf: [coreutils, bash]\n",
             to: templates + "/manifest.yaml"
         )
         let result = try cluster.run(["--install-prereqs", "--json", "--templates-dir", templates])

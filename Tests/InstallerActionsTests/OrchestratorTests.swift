@@ -49,7 +49,13 @@ struct OrchestratorTests {
         inFlight: CountOrPercent = .count(2),
         maxFailed: CountOrPercent = .count(0)
     ) -> DeployPolicy {
-        DeployPolicy(mastersSerial: serial, canary: canary, maxInFlight: inFlight, maxFailedAgents: maxFailed, parallelism: 20)
+        DeployPolicy(
+            mastersSerial: serial,
+            canary: canary,
+            maxInFlight: inFlight,
+            maxFailedAgents: maxFailed,
+            parallelism: 20
+        )
     }
 
     @Test func mastersThenGateThenCanaryThenAgents() async {
@@ -138,7 +144,9 @@ struct OrchestratorTests {
     @Test func resumedHostsAreNotRunAgainButTheGateIs() async {
         let worker = ScriptedWorker()
         var done: [String: HostRecord] = [:]
-        for node in Self.masters + [Self.agents[0]] { done[node.host] = HostRecord(node: node, address: node.host, status: .ok) }
+        for node in Self.masters + [Self.agents[0]] {
+            done[node.host] = HostRecord(node: node, address: node.host, status: .ok)
+        }
         let outcome = await Orchestrator.deploy(
             nodes: Self.nodes,
             gateMasters: Self.masters,
@@ -240,7 +248,13 @@ struct ParsingTests {
             ]
         )
         #expect(steps.last?.command == "bash '/opt/dcos-install/dcos_install.sh' --json slave")
-        let http = NodePlanner(remoteDirectory: "/opt/dcos-install", serve: serve, bootstrapURL: "http://b", masters: [], prerequisites: nil)
+        let http = NodePlanner(
+            remoteDirectory: "/opt/dcos-install",
+            serve: serve,
+            bootstrapURL: "http://b",
+            masters: [],
+            prerequisites: nil
+        )
         #expect(http.plan(.install, for: ClusterNode(host: "a", role: .slave)).count == 2)
     }
 }

@@ -10,7 +10,13 @@ struct DeployKeysTests {
         Reject("deploy_max_in_flight: 120%", "deploy_max_in_flight", "but is '120%'", line: 1, stage: .ssh),
         Reject("deploy_max_failed_agents: -1", "deploy_max_failed_agents", "at least 0", line: 1, stage: .ssh),
         Reject("deploy_max_failed_agents: 5.5%", "deploy_max_failed_agents", "'5.5%'", line: 1, stage: .ssh),
-        Reject("deploy_masters_serial: sometimes", "deploy_masters_serial", "Must be true or false", line: 1, stage: .ssh),
+        Reject(
+            "deploy_masters_serial: sometimes",
+            "deploy_masters_serial",
+            "Must be true or false",
+            line: 1,
+            stage: .ssh
+        ),
         Reject("deploy_canary: -1", "deploy_canary", "Must be at least 0", line: 1, stage: .ssh),
         Reject("postflight_timeout: 0", "postflight_timeout", "Must be between 1 and 86400", line: 1, stage: .ssh),
         Reject("postflight_timeout: 15min", "postflight_timeout", "Must be an integer", line: 1, stage: .ssh),

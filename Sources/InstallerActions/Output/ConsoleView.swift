@@ -35,7 +35,9 @@ public final class ConsoleView: Sendable {
     public func finished(_ record: HostRecord, phase: Phase) {
         let counted = state.withLock { state -> Bool in
             guard state.running.removeValue(forKey: record.node.host) != nil else { return false }
-            if record.status == .ok { state.done[record.node.role, default: 0] += 1 } else {
+            if record.status == .ok {
+                state.done[record.node.role, default: 0] += 1
+            } else {
                 state.failed[record.node.role, default: 0] += 1
             }
             return true

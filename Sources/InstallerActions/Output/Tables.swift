@@ -22,7 +22,8 @@ public enum Tables {
         if !failures.isEmpty {
             out += "\nFailures:\n"
             for record in failures {
-                out += "  \(record.address) (\(record.node.role)): \(record.errorClass ?? record.status.rawValue): \(record.message)\n"
+                out +=
+                    "  \(record.address) (\(record.node.role)): \(record.errorClass ?? record.status.rawValue): \(record.message)\n"
                 for line in record.stderrTail.suffix(3) { out += "    stderr: \(line)\n" }
                 if let log = report.logPaths[record.node.host] { out += "    log: \(log)\n" }
             }
@@ -43,7 +44,9 @@ public enum Tables {
         }
         var rows: [[String]] = [["HOST", "ROLE", "RESULT"] + columns]
         for record in report.records {
-            var row = [record.address, record.node.role.rawValue, record.status == .ok ? "pass" : record.status.rawValue]
+            var row = [
+                record.address, record.node.role.rawValue, record.status == .ok ? "pass" : record.status.rawValue,
+            ]
             for column in columns {
                 guard let check = record.checks.first(where: { $0.name == column }) else {
                     row.append("-")

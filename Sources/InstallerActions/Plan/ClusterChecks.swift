@@ -67,7 +67,9 @@ public enum ClusterChecks {
                 result[fact.host] = checks
                 continue
             }
-            checks.append(NodeCheck(name: "ssh", severity: .error, status: .pass, detail: "reachable and authenticated"))
+            checks.append(
+                NodeCheck(name: "ssh", severity: .error, status: .pass, detail: "reachable and authenticated")
+            )
 
             if let name = fact.hostname {
                 let others = (hostnames[name] ?? []).map(\.1).filter { $0 != fact.host }

@@ -87,7 +87,11 @@ public struct NodePlanner: Sendable {
         case .uninstall:
             return [
                 uploadScript(),
-                PlannedStep(name: "uninstall", kind: .nodeScript(.uninstall), command: "bash \(script) --uninstall --json"),
+                PlannedStep(
+                    name: "uninstall",
+                    kind: .nodeScript(.uninstall),
+                    command: "bash \(script) --uninstall --json"
+                ),
             ]
         case .prereqs:
             let apt = prerequisites?.packages(for: node.role, manager: "apt") ?? []

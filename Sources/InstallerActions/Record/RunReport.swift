@@ -68,7 +68,9 @@ public struct RunReport: Sendable {
             "summary": .object(summary),
             "health_gate": action == .deploy
                 ? .object([
-                    "result": .string(gate.isEmpty ? "not_run" : gate.allSatisfy { $0.status == .ok } ? "pass" : "fail"),
+                    "result": .string(
+                        gate.isEmpty ? "not_run" : gate.allSatisfy { $0.status == .ok } ? "pass" : "fail"
+                    ),
                     "hosts": .array(gate.map { hostJSON($0) }),
                 ]) : .null,
             "hosts": .array(records.map { hostJSON($0) }),

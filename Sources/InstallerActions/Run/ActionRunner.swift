@@ -283,7 +283,8 @@ public enum ActionRunner {
                     text += "  \(index + 1). upload \(local) → \(remote) over SFTP, checked"
                     text += sha.isEmpty ? "\n" : " (SHA-256 \(sha.prefix(12))…; skipped when the node has it)\n"
                 case .nodeScript(.postflight):
-                    text += "  \(index + 1). run, until it passes or \(request.postflightTimeout.components.seconds) s: \(step.command)\n"
+                    text +=
+                        "  \(index + 1). run, until it passes or \(request.postflightTimeout.components.seconds) s: \(step.command)\n"
                 default:
                     text += "  \(index + 1). run (\(step.name)): \(step.command)\n"
                 }

@@ -139,7 +139,8 @@ public enum Orchestrator {
             stopReason = "master \(first.address) did not install (\(first.status.rawValue)), so no agent was touched"
         } else if !agents.isEmpty && !Task.isCancelled {
             observer.note("Health gate: postflight on \(gateMasters.count) master\(gateMasters.count == 1 ? "" : "s").")
-            gate = await window(.postflight, gateMasters, limit: policy.parallelism, worker: worker, observer: observer) {
+            gate = await window(.postflight, gateMasters, limit: policy.parallelism, worker: worker, observer: observer)
+            {
                 _ in nil
             }.values.sorted { a, b in
                 (gateMasters.firstIndex(of: a.node) ?? 0) < (gateMasters.firstIndex(of: b.node) ?? 0)
@@ -196,7 +197,8 @@ public enum Orchestrator {
                     node: node,
                     address: worker.address(of: node),
                     status: Task.isCancelled ? .cancelled : .skipped,
-                    message: Task.isCancelled ? "not started: the run was interrupted" : "not started: \(stopReason ?? "")"
+                    message: Task.isCancelled
+                        ? "not started: the run was interrupted" : "not started: \(stopReason ?? "")"
                 )
         }
         return DeployOutcome(records: result, gate: gate, stopReason: stopReason)

@@ -1,6 +1,6 @@
 import InstallerCluster
-import InstallerRender
 import InstallerConfig
+import InstallerRender
 import InstallerSSH
 import Synchronization
 
@@ -179,11 +179,13 @@ public struct SSHNodeWorker: NodeWorker {
         let output = try await session.run(command, options: options, output: liveOutput)
         var text = "exit: \(output.termination) after \(output.duration.milliseconds) ms"
         if output.stdout.totalBytes > 0 {
-            text += "\n--- stdout\(output.stdout.isTruncated ? " (last \(output.stdout.bytes.count) bytes)" : "") ---\n"
+            text +=
+                "\n--- stdout\(output.stdout.isTruncated ? " (last \(output.stdout.bytes.count) bytes)" : "") ---\n"
                 + output.stdout.text.trimmed
         }
         if output.stderr.totalBytes > 0 {
-            text += "\n--- stderr\(output.stderr.isTruncated ? " (last \(output.stderr.bytes.count) bytes)" : "") ---\n"
+            text +=
+                "\n--- stderr\(output.stderr.isTruncated ? " (last \(output.stderr.bytes.count) bytes)" : "") ---\n"
                 + output.stderr.text.trimmed
         }
         recorder.log(state.address, text)
@@ -197,7 +199,8 @@ public struct SSHNodeWorker: NodeWorker {
     }
 
     /// A command that must succeed for the step to go on (mkdir, install); its failure is a transfer error.
-    private func require(_ command: String, session: SSHSession, sudo: SudoMode? = nil) async throws(SSHError) -> String {
+    private func require(_ command: String, session: SSHSession, sudo: SudoMode? = nil) async throws(SSHError) -> String
+    {
         let output = try await session.run(command, options: ExecOptions(captureLimit: 64 * 1024, sudo: sudo))
         guard output.termination.isSuccess else {
             throw SSHError(
@@ -302,7 +305,9 @@ public struct SSHNodeWorker: NodeWorker {
             attempts += 1
             let left = deadline - ContinuousClock.now
             var options = ExecOptions()
-            if let total = session.target.timeouts.commandTotal { options.totalTimeout = min(total, left) } else {
+            if let total = session.target.timeouts.commandTotal {
+                options.totalTimeout = min(total, left)
+            } else {
                 options.totalTimeout = left
             }
             do throws(SSHError) {
@@ -323,15 +328,17 @@ public struct SSHNodeWorker: NodeWorker {
                     state.fail(.failed, "node_usage", message)
                     return (.failed, 2, message)
                 }
-                last = report.map { "failing: " + ($0.failedErrorSummary.isEmpty ? $0.result : $0.failedErrorSummary) }
+                last =
+                    report.map { "failing: " + ($0.failedErrorSummary.isEmpty ? $0.result : $0.failedErrorSummary) }
                     ?? "no JSON report (\(output.termination))"
-            } catch where error.code == .commandTimeout {
+            } catch  where error.code == .commandTimeout {
                 last = "an attempt timed out: \(error.message)"
             }
             let now = ContinuousClock.now
             if now + postflightInterval >= deadline {
                 let seconds = postflightTimeout.components.seconds
-                let message = "postflight did not pass within \(seconds) s (\(attempts) attempt\(attempts == 1 ? "" : "s")); last: \(last)"
+                let message =
+                    "postflight did not pass within \(seconds) s (\(attempts) attempt\(attempts == 1 ? "" : "s")); last: \(last)"
                 state.fail(.failed, "postflight_timeout", message)
                 return (.failed, lastStatus, message)
             }
@@ -339,7 +346,11 @@ public struct SSHNodeWorker: NodeWorker {
             do {
                 try await Task.sleep(for: postflightInterval)
             } catch {
-                throw SSHError(.cancelled, host: session.target.label, "cancelled while waiting to repeat the postflight")
+                throw SSHError(
+                    .cancelled,
+                    host: session.target.label,
+                    "cancelled while waiting to repeat the postflight"
+                )
             }
         }
     }
@@ -378,12 +389,18 @@ public struct SSHNodeWorker: NodeWorker {
         }
         switch output.exitStatus {
         case 0:
-            return (.ok, missing.isEmpty ? "all \(present.count) present (\(manager))" : "installed \(missing.joined(separator: " ")) with \(manager)")
+            return (
+                .ok,
+                missing.isEmpty
+                    ? "all \(present.count) present (\(manager))"
+                    : "installed \(missing.joined(separator: " ")) with \(manager)"
+            )
         case 3:
             state.fail(.failed, "no_package_manager", "the node has no apt-get, dnf or yum")
             return (.failed, "no package manager")
         default:
-            let message = "\(manager.isEmpty ? "the package manager" : manager) could not install \(missing.joined(separator: " ")) (\(output.termination)): \(state.record.stderrTail.last ?? "")"
+            let message =
+                "\(manager.isEmpty ? "the package manager" : manager) could not install \(missing.joined(separator: " ")) (\(output.termination)): \(state.record.stderrTail.last ?? "")"
             state.fail(.failed, "packages_failed", message)
             return (.failed, message)
         }

@@ -375,6 +375,44 @@ struct ActionsTests {
         #expect(withoutRoles.stderr.contains("roles:"))
     }
 
+    @Test func interruptWritesTheReportAndResumeFinishes() throws {
+        let cluster = try FakeCluster("deploy_canary: 1")
+        try cluster.tell("127.0.0.2", "sleep", "30")
+        var environment = ProcessInfo.processInfo.environment
+        environment["DCOS_INSTALL_REMOTE_DIR"] = cluster.remote
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Repo.binary)
+        process.arguments = ["--deploy", "--json", "--templates-dir", Repo.templates]
+        process.currentDirectoryURL = URL(fileURLWithPath: cluster.workspace.root)
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait (bounded) until the canary's install is running, then Ctrl-C.
+        let started = Date()
+        while cluster.time("127.0.0.2", "install-start") == nil && Date().timeIntervalSince(started) < 60 {
+            usleep(50_000)
+        }
+        try #require(cluster.time("127.0.0.2", "install-start") != nil, "the canary never started")
+        let interrupted = Date()
+        process.interrupt()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(Date().timeIntervalSince(interrupted) < 15, "Ctrl-C took too long")
+        let report = try jsonObject(String(decoding: data, as: UTF8.self))
+        #expect(report["result"] as? String == "interrupted")
+        let hosts = try hostsByName(report)
+        #expect(hosts["127.0.0.2"]?["status"] as? String == "cancelled")
+        #expect(hosts[FakeCluster.master]?["status"] as? String == "ok")
+
+        cluster.forget("127.0.0.2", "sleep")
+        let resumed = try cluster.run(["--deploy", "--resume", "--json"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(cluster.events(FakeCluster.master).filter { $0.0 == "install-start" }.count == 1)
+    }
+
     @Test func usageErrors() throws {
         let cluster = try FakeCluster()
         let both = try cluster.run(["--deploy", "--preflight"])

@@ -106,11 +106,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The SSH actions: plans, deploy order and tolerance, run records and resume, output.
+        .target(
+            name: "InstallerActions",
+            dependencies: [
+                "InstallerCluster", "InstallerConfig", "InstallerRender", "InstallerSSH", "InstallerSystem",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: The thin executable
         .executableTarget(
             name: "dcos_generate_config",
             dependencies: [
                 "InstallerConfig", "InstallerGenconf", "InstallerServe", "InstallerSSH", "InstallerSystem", "InstallerCluster",
+                "InstallerActions", "InstallerRender",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -150,6 +161,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "InstallerSSHTests", dependencies: ["InstallerSSH"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "InstallerActionsTests",
+            dependencies: ["InstallerActions", "InstallerCluster", "InstallerConfig", "InstallerRender"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CLITests",
             dependencies: ["InstallerTestSupport", .product(name: "Crypto", package: "swift-crypto")],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InstallerActions
 import InstallerConfig
 import InstallerGenconf
 import InstallerRender
@@ -20,8 +21,11 @@ struct DCOSGenerateConfig: ParsableCommand {
               0  success
               1  invalid configuration, or the run failed
               2  usage error (unknown flag, two modes at once, ...)
-              3  --exec: the command failed on at least one node
-            130  --exec: interrupted (Ctrl-C)
+              3  --exec and the SSH actions: at least one host failed
+            130  --exec and the SSH actions: interrupted (Ctrl-C)
+
+            The SSH actions (--preflight, --deploy, --postflight, --install-prereqs, --uninstall) exit 1 when the \
+            config is invalid or no host could be worked on, and record each run in genconf/state/<run id>/.
 
             --serve runs until SIGINT or SIGTERM, lets downloads in flight finish, and exits 0.
             """
@@ -52,6 +56,24 @@ struct DCOSGenerateConfig: ParsableCommand {
     )
     var exec: String?
 
+    @Flag(
+        help:
+            "Check every node (dcos_install.sh --preflight-only) and the cluster as a whole; print a host × check table."
+    )
+    var preflight = false
+
+    @Flag(help: "Install DC/OS: masters, the masters' health gate, then agents in batches (deploy_* keys).")
+    var deploy = false
+
+    @Flag(help: "Run the nodes' postflight checks until they pass or postflight_timeout expires.")
+    var postflight = false
+
+    @Flag(help: "Install the release's missing prerequisite packages with each node's apt-get, dnf or yum.")
+    var installPrereqs = false
+
+    @Flag(help: "Uninstall DC/OS from the nodes (asks for the cluster name to be typed, unless --yes).")
+    var uninstall = false
+
     @Flag(help: "Print the version as JSON.")
     var version = false
 
@@ -63,9 +85,24 @@ struct DCOSGenerateConfig: ParsableCommand {
 
     // MARK: Options
 
+    @Flag(help: "SSH actions: print each host's plan (uploads, commands, order) without contacting any host.")
+    var dryRun = false
+
+    @Flag(
+        help:
+            "SSH actions: skip the hosts the newest run of the same action finished with this configuration (--resume RUNID for an older run)."
+    )
+    var resume = false
+
+    @Option(help: .hidden)
+    var resumeRun: String?
+
+    @Flag(help: "--uninstall: do not ask for the cluster name.")
+    var yes = false
+
     @Option(
         help: ArgumentHelp(
-            "--exec: only nodes of this role (master, slave, slave_public); repeatable.",
+            "--exec and the SSH actions: only nodes of this role (master, slave, slave_public); repeatable.",
             valueName: "role"
         )
     )
@@ -73,7 +110,7 @@ struct DCOSGenerateConfig: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "--exec: only these hosts (comma-separated addresses from the node lists).",
+            "--exec and the SSH actions: only these hosts (comma-separated addresses from the node lists).",
             valueName: "hosts"
         )
     )
@@ -129,12 +166,31 @@ struct DCOSGenerateConfig: ParsableCommand {
         case exec = "--exec"
         case version = "--version"
         case listKeys = "--list-keys"
+        case preflight = "--preflight"
+        case deploy = "--deploy"
+        case postflight = "--postflight"
+        case installPrereqs = "--install-prereqs"
+        case uninstall = "--uninstall"
+
+        /// The SSH action of this mode, if it is one.
+        var action: ActionKind? {
+            switch self {
+            case .preflight: .preflight
+            case .deploy: .deploy
+            case .postflight: .postflight
+            case .installPrereqs: .installPrereqs
+            case .uninstall: .uninstall
+            default: nil
+            }
+        }
     }
 
     var modes: [Mode] {
         [
             (genconf, Mode.genconf), (validateConfig, .validateConfig), (hashPassword, .hashPassword),
             (serve, .serve), (exec != nil, .exec), (version, .version), (listKeys, .listKeys),
+            (preflight, .preflight), (deploy, .deploy), (postflight, .postflight), (installPrereqs, .installPrereqs),
+            (uninstall, .uninstall),
         ]
         .filter(\.0).map(\.1)
     }
@@ -156,8 +212,20 @@ struct DCOSGenerateConfig: ParsableCommand {
         for name in role where Role(name: name) == nil {
             throw ValidationError("Unknown role '\(name)'. Use master, slave or slave_public.")
         }
-        if (!role.isEmpty || hosts != nil) && modes != [.exec] {
-            throw ValidationError("--role and --hosts are options of --exec.")
+        let isAction = modes.count == 1 && modes[0].action != nil
+        if (!role.isEmpty || hosts != nil) && modes != [.exec] && !isAction {
+            throw ValidationError("--role and --hosts are options of --exec and the SSH actions.")
+        }
+        if (dryRun || resume || resumeRun != nil) && !isAction {
+            throw ValidationError(
+                "--dry-run and --resume are options of --preflight, --deploy, --postflight, --install-prereqs and --uninstall."
+            )
+        }
+        if dryRun && (resume || resumeRun != nil) {
+            throw ValidationError("--dry-run and --resume go separately: a dry run records nothing to resume.")
+        }
+        if yes && modes != [.uninstall] {
+            throw ValidationError("--yes is an option of --uninstall.")
         }
         if let exec, exec.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("--exec needs a command.")
@@ -197,6 +265,21 @@ struct DCOSGenerateConfig: ParsableCommand {
                 hosts: hostList
             )
         case .serve: return await ServeMode.run(context, bind: bind, port: port, tlsCert: tlsCert, tlsKey: tlsKey)
+        case .preflight, .deploy, .postflight, .installPrereqs, .uninstall:
+            let hostList = hosts.map {
+                $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            }
+            return await ActionMode.run(
+                context,
+                ActionMode.Options(
+                    action: (modes.first?.action)!,
+                    roles: Set(role.compactMap(Role.init(name:))),
+                    hosts: hostList,
+                    dryRun: dryRun,
+                    resume: resumeRun ?? (resume ? "" : nil),
+                    yes: yes
+                )
+            )
         case .version: return VersionMode.run()
         case .listKeys: return ListKeysMode.run(json: json)
         }

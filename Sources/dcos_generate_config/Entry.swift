@@ -12,9 +12,10 @@ enum Entry {
     static func main() async {
         let code: Int32
         do {
-            let parsed = try DCOSGenerateConfig.parseAsRoot()
+            let arguments = DCOSGenerateConfig.rewriteResume(Array(CommandLine.arguments.dropFirst()))
+            let parsed = try DCOSGenerateConfig.parseAsRoot(arguments)
             guard var command = parsed as? DCOSGenerateConfig else {
-                // `--help`, `-h` and `help` parse as ArgumentParser's help command, which throws the help text.
+                // `--help` and `-h` parse as ArgumentParser's help command, which throws the help text.
                 var help = parsed
                 try help.run()
                 exit(0)
@@ -35,5 +36,36 @@ enum Entry {
             }
         }
         exit(code)
+    }
+}
+
+extension DCOSGenerateConfig {
+    /// `--resume RUNID` (a run id: `20240501T120000Z-k3x9`) and `--resume=RUNID` become the hidden
+    /// `--resume-run RUNID`; a bare `--resume` stays a flag (the newest run).
+    static func rewriteResume(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument.hasPrefix("--resume=") {
+                out += ["--resume-run", String(argument.dropFirst("--resume=".count))]
+            } else if argument == "--resume", index + 1 < arguments.count, isRunID(arguments[index + 1]) {
+                out += ["--resume-run", arguments[index + 1]]
+                index += 1
+            } else {
+                out.append(argument)
+            }
+            index += 1
+        }
+        return out
+    }
+
+    static func isRunID(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 16, !parts[1].isEmpty else { return false }
+        let stamp = Array(parts[0])
+        let digits = stamp[0..<8] + stamp[9..<15]
+        return stamp[8] == "T" && stamp[15] == "Z" && digits.allSatisfy(\.isNumber)
+            && parts[1].allSatisfy { $0.isLowercase || $0.isNumber }
     }
 }

@@ -14,7 +14,7 @@ final class LoopbackSSHD {
     let clientKey: String
     private let pidFile: String
 
-    init(workspace: Workspace) throws {
+    init(workspace: Workspace, addresses: [String] = ["127.0.0.1", "127.0.0.2"]) throws {
         directory = workspace.root + "/sshd"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         clientKey = workspace.genconf + "/ssh_key"
@@ -27,14 +27,14 @@ final class LoopbackSSHD {
         port = try Self.freePort()
         let config = """
             Port \(port)
-            ListenAddress 127.0.0.1
-            ListenAddress 127.0.0.2
+            \(addresses.map { "ListenAddress " + $0 }.joined(separator: "\n"))
             HostKey \(directory)/host_key
             AuthorizedKeysFile \(directory)/authorized_keys
             PidFile \(pidFile)
             StrictModes no
             UsePAM no
             SetEnv SHLVL=1
+            Subsystem sftp internal-sftp
             """
         try Data(config.utf8).write(to: URL(fileURLWithPath: directory + "/sshd_config"))
         let started = try runProcess(

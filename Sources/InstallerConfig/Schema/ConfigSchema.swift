@@ -1,7 +1,7 @@
 /// The full DC/OS 1.11 on-prem key set: types, defaults, stages and per-key checks.
 /// The README's key table is generated from this list (`dcos_generate_config --list-keys`).
 public enum ConfigSchema {
-    public static let keys: [KeySpec] = topology + exhibitor + ssh + network + mesos + security + ui + misc
+    public static let keys: [KeySpec] = topology + exhibitor + ssh + deploy + network + mesos + security + ui + misc
 
     public static let byName: [String: KeySpec] = Dictionary(uniqueKeysWithValues: keys.map { ($0.name, $0) })
 
@@ -387,6 +387,60 @@ public enum ConfigSchema {
             section: "SSH",
             "Per-host settings for hosts that differ: host → {user, port, key_path}.",
             check: Checks.hostOverrides
+        ),
+    ]
+
+    // MARK: - Deploy (the SSH actions' order, batches and tolerance)
+
+    static let deploy: [KeySpec] = [
+        KeySpec(
+            "deploy_masters_serial",
+            .bool,
+            default: .bool(false),
+            stage: .ssh,
+            section: "Deploy",
+            "--deploy installs the masters one at a time (stopping at the first failure) instead of all at once."
+        ),
+        KeySpec(
+            "deploy_canary",
+            .int(min: 0, max: nil),
+            default: .int(1),
+            stage: .ssh,
+            section: "Deploy",
+            "Agents installed first, alone, after the masters' health gate; if every one of them fails, no other agent is touched (0: no canary)."
+        ),
+        KeySpec(
+            "deploy_max_in_flight",
+            .countOrPercent(min: 1),
+            default: .string("25%"),
+            stage: .ssh,
+            section: "Deploy",
+            "Agents installed at once after the canary: a number, or a percentage of the agents deployed (rounded up, at least 1)."
+        ),
+        KeySpec(
+            "deploy_max_failed_agents",
+            .countOrPercent(min: 0),
+            default: .string("0"),
+            stage: .ssh,
+            section: "Deploy",
+            "Agent failures --deploy tolerates before it stops starting agents: a number, or a percentage of the agents deployed (rounded down)."
+        ),
+        KeySpec(
+            "postflight_timeout",
+            .int(min: 1, max: 86400),
+            default: .int(900),
+            stage: .ssh,
+            section: "Deploy",
+            "Seconds --postflight and the masters' health gate in --deploy repeat the checks until they pass (each attempt is still bounded by process_timeout)."
+        ),
+        KeySpec(
+            "prereqs_offline",
+            .bool,
+            default: .bool(false),
+            stage: .ssh,
+            section: "Deploy",
+            "--install-prereqs from a package repository under serve/ for air-gapped nodes. Not implemented yet: true is refused by --install-prereqs.",
+            check: Checks.notImplementedWhenTrue
         ),
     ]
 

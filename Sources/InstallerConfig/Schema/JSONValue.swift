@@ -136,3 +136,25 @@ extension JSONValue {
         }
     }
 }
+
+extension JSONValue {
+    /// Parses JSON text (RFC 8259; nesting is bounded); nil when it is not JSON.
+    public static func parse(_ text: String) -> JSONValue? {
+        try? JSONParser.parse(text)
+    }
+
+    /// The integer of `.int`, or of a whole `.double`.
+    public var intValue: Int? {
+        switch self {
+        case .int(let value): value
+        case .double(let value) where value == value.rounded() && abs(value) < 1e15: Int(value)
+        default: nil
+        }
+    }
+
+    /// The value of `.bool`.
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+}

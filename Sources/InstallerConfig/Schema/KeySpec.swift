@@ -37,6 +37,8 @@ public enum ValueKind: Sendable {
     case localPath
     /// A URL.
     case url
+    /// A count (integer ≥ `min`) or a percentage `N%` (0–100) of something counted at run time.
+    case countOrPercent(min: Int)
 
     public enum JSONShape: Sendable {
         case object
@@ -59,6 +61,7 @@ public enum ValueKind: Sendable {
         case .absolutePath: "absolute path"
         case .localPath: "file path"
         case .url: "URL"
+        case .countOrPercent(let min): "integer ≥ \(min), or percentage `N%`"
         }
     }
 }

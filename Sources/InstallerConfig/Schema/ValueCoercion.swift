@@ -8,7 +8,7 @@ enum ValueCoercion {
     static func coerce(_ yaml: YAMLValue, to kind: ValueKind, secret: Bool) -> Result<ConfigValue, Problem> {
         let shown = secret ? "a value" : yaml.kindDescription
         switch kind {
-        case .string, .duration, .absolutePath, .localPath, .url, .oneOf:
+        case .string, .duration, .absolutePath, .localPath, .url, .oneOf, .countOrPercent:
             guard case .scalar(let scalar) = yaml else {
                 return .failure(Problem(message: "Must be a single value, but is \(shown).", location: yaml.location))
             }

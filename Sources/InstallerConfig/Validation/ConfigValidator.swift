@@ -208,6 +208,12 @@ struct Run {
             if !text.hasPrefix("/") {
                 check.fail("Must be an absolute filesystem path starting with /, but is '\(text)'.")
             }
+        case .countOrPercent(let min):
+            if CountOrPercent(text, min: min) == nil {
+                check.fail(
+                    "Must be an integer of at least \(min) or a percentage such as '25%', but is '\(text)'."
+                )
+            }
         case .localPath, .url, .string, .bool, .int, .oneOf, .stringList, .ipv4List, .json:
             break
         }

@@ -1,0 +1,49 @@
+/// The SSH actions of `dcos_generate_config`.
+public enum ActionKind: String, Sendable, Hashable, CaseIterable {
+    case preflight
+    case deploy
+    case postflight
+    case installPrereqs = "install-prereqs"
+    case uninstall
+
+    /// The command-line flag: `--deploy`.
+    public var flag: String { "--" + rawValue }
+
+    /// True when the action uploads genconf/serve/dcos_install.sh and so needs a current genconf/serve/.
+    public var needsServeDirectory: Bool { self != .installPrereqs }
+
+    /// The phase whose success on a host `--resume` carries over.
+    public var mainPhase: Phase {
+        switch self {
+        case .preflight: .preflight
+        case .deploy: .install
+        case .postflight: .postflight
+        case .installPrereqs: .prereqs
+        case .uninstall: .uninstall
+        }
+    }
+}
+
+/// What a worker does on one node.
+public enum Phase: Sendable, Hashable, CustomStringConvertible {
+    /// `dcos_install.sh --preflight-only --json ROLE`, plus the facts the cluster-wide checks need.
+    case preflight
+    /// `dcos_install.sh --json ROLE` (the node runs its own preflight first).
+    case install
+    /// `dcos_install.sh --postflight --json ROLE`, repeated until it passes or the timeout expires.
+    case postflight
+    /// `dcos_install.sh --uninstall --json`.
+    case uninstall
+    /// The package manager installs the missing prerequisites.
+    case prereqs
+
+    public var description: String {
+        switch self {
+        case .preflight: "preflight"
+        case .install: "install"
+        case .postflight: "postflight"
+        case .uninstall: "uninstall"
+        case .prereqs: "install-prereqs"
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import InstallerCluster
+import InstallerRender
+import InstallerSSH
+
+/// The small POSIX shell commands the driver runs on nodes besides dcos_install.sh. Their output is
+/// `key=value` lines, parsed by ``ClusterChecks`` and ``PackageOutcome``.
+public enum RemoteScripts {
+    /// The node's wall clock, read as close as possible to the round trip the driver times.
+    public static let clock = "date +%s.%N"
+
+    /// `hostname=`, `machine_id=`, `bootstrap=ok|fail …|skip …`, and `peer HOST:PORT=ok|fail` for every
+    /// other master. At preflight nothing listens on the ZooKeeper ensemble ports (2888/3888) yet, so
+    /// the masters' reachability is checked on their SSH port: the network path and firewall between them.
+    static func facts(for node: ClusterNode, planner: NodePlanner) -> String {
+        var lines = [
+            "printf 'hostname=%s\\n' \"$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)\"",
+            "printf 'machine_id=%s\\n' \"$(cat /etc/machine-id 2>/dev/null)\"",
+        ]
+        if planner.fileBootstrapDirectory != nil {
+            lines.append("echo 'bootstrap=skip file:// bootstrap_url: the driver pushes the files at --deploy'")
+        } else {
+            let url = planner.bootstrapURL.hasSuffix("/") ? planner.bootstrapURL : planner.bootstrapURL + "/"
+            lines.append(
+                "if out=$(curl -fsS -o /dev/null --max-time 10 \(shellQuote(url + "manifest.json")) 2>&1); "
+                    + "then echo bootstrap=ok; else echo \"bootstrap=fail $(printf '%s' \"$out\" | tr '\\n' ' ' | cut -c1-200)\"; fi"
+            )
+        }
+        if node.role == .master {
+            for peer in planner.masters where peer.host != node.host {
+                let target = "\(peer.host)/\(peer.port)"
+                lines.append(
+                    "if timeout 5 bash -c \(shellQuote("</dev/tcp/" + target)) 2>/dev/null; "
+                        + "then echo 'peer \(peer.host):\(peer.port)=ok'; else echo 'peer \(peer.host):\(peer.port)=fail'; fi"
+                )
+            }
+        }
+        return lines.joined(separator: "; ")
+    }
+
+    /// Installs the missing packages of `apt` (Debian/Ubuntu) or `dnf` (dnf, or yum) with the node's own
+    /// package manager; never upgrades the system. Prints `manager=`, `present=PKG`, `missing=PKG`, and
+    /// `result=unchanged|installed|failed`. Exit 0 on success, 1 when installing failed, 3 without a
+    /// known package manager.
+    static func packages(apt: [String], dnf: [String]) -> String {
+        let aptList = apt.map(shellQuote).joined(separator: " ")
+        let dnfList = dnf.map(shellQuote).joined(separator: " ")
+        return """
+            missing=''; \
+            if command -v apt-get >/dev/null 2>&1; then echo manager=apt; \
+            for p in \(aptList); do if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; \
+            then echo "present=$p"; else echo "missing=$p"; missing="$missing $p"; fi; done; \
+            [ -z "$missing" ] && { echo result=unchanged; exit 0; }; \
+            export DEBIAN_FRONTEND=noninteractive; \
+            apt-get update -q >&2 && apt-get install -y -q --no-upgrade --no-install-recommends $missing >&2 \
+            && { echo result=installed; exit 0; }; echo result=failed; exit 1; \
+            elif command -v dnf >/dev/null 2>&1 || command -v yum >/dev/null 2>&1; then \
+            pm=$(command -v dnf >/dev/null 2>&1 && echo dnf || echo yum); echo "manager=$pm"; \
+            for p in \(dnfList); do if rpm -q "$p" >/dev/null 2>&1; then echo "present=$p"; \
+            else echo "missing=$p"; missing="$missing $p"; fi; done; \
+            [ -z "$missing" ] && { echo result=unchanged; exit 0; }; \
+            $pm install -y -q $missing >&2 && { echo result=installed; exit 0; }; echo result=failed; exit 1; \
+            else echo manager=none; echo 'no apt-get, dnf or yum on this node' >&2; exit 3; fi
+            """
+    }
+
+    /// The SHA-256 of a node file, or nothing when it is absent.
+    static func sha256(_ path: String) -> String {
+        "sha256sum -- \(shellQuote(path)) 2>/dev/null | cut -d' ' -f1"
+    }
+
+    static func makeDirectory(_ path: String) -> String {
+        "mkdir -p -- \(shellQuote(path))"
+    }
+}

@@ -1,0 +1,107 @@
+import InstallerConfig
+import InstallerRender
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What `--genconf` wrote to genconf/serve/manifest.json: the configuration id, and per role the bundle
+/// and packages a node of that role needs, with their SHA-256.
+public struct ServeManifest: Sendable {
+    public struct RoleFiles: Sendable, Hashable {
+        /// `bundles/<name>.tar.gz`, relative to serve/.
+        public var bundle: String
+        public var bundleSHA256: String
+        /// `packages/<name>`, relative to serve/.
+        public var packages: [String]
+
+        public init(bundle: String, bundleSHA256: String, packages: [String]) {
+            self.bundle = bundle
+            self.bundleSHA256 = bundleSHA256
+            self.packages = packages
+        }
+    }
+
+    public var directory: String
+    public var clusterName: String
+    public var configID: String
+    public var roles: [Role: RoleFiles]
+    /// SHA-256 of every file, by path relative to serve/.
+    public var files: [String: String]
+
+    public init(
+        directory: String,
+        clusterName: String,
+        configID: String,
+        roles: [Role: RoleFiles],
+        files: [String: String]
+    ) {
+        self.directory = directory
+        self.clusterName = clusterName
+        self.configID = configID
+        self.roles = roles
+        self.files = files
+    }
+
+    public var installScriptSHA256: String { files["dcos_install.sh"] ?? "" }
+
+    /// Reads `directory/manifest.json`. The error says what to do (run --genconf).
+    public static func load(directory: String) -> Result<ServeManifest, ActionError> {
+        let path = directory + "/manifest.json"
+        guard let text = readSmallFile(path, limit: 16 << 20) else {
+            return .failure(
+                ActionError(
+                    .serveDirectory,
+                    "\(path) does not exist or cannot be read: run dcos_generate_config --genconf first."
+                )
+            )
+        }
+        guard let object = JSONValue.parse(text)?.objectValue, let configID = object["config_id"]?.stringValue,
+            let roleObject = object["roles"]?.objectValue
+        else {
+            return .failure(
+                ActionError(.serveDirectory, "\(path) is not a manifest written by --genconf: run --genconf again.")
+            )
+        }
+        var roles: [Role: RoleFiles] = [:]
+        for (name, entry) in roleObject {
+            guard let role = Role(rawValue: name), let bundle = entry["bundle"]?.stringValue else { continue }
+            roles[role] = RoleFiles(
+                bundle: bundle,
+                bundleSHA256: entry["sha256"]?.stringValue ?? "",
+                packages: (entry["packages"]?.arrayValue ?? []).compactMap(\.stringValue)
+            )
+        }
+        var files: [String: String] = [:]
+        for (name, entry) in object["files"]?.objectValue ?? [:] {
+            files[name] = entry["sha256"]?.stringValue ?? ""
+        }
+        return .success(
+            ServeManifest(
+                directory: directory,
+                clusterName: object["cluster_name"]?.stringValue ?? "",
+                configID: configID,
+                roles: roles,
+                files: files
+            )
+        )
+    }
+}
+
+/// Reads a whole file of at most `limit` bytes as UTF-8; nil when it is missing, unreadable or larger.
+func readSmallFile(_ path: String, limit: Int) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count < 0 && errno == EINTR { continue }
+        if count < 0 { return nil }
+        if count == 0 { break }
+        bytes += buffer[0..<count]
+        if bytes.count > limit { return nil }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}

@@ -1,0 +1,267 @@
+import InstallerCluster
+import InstallerConfig
+import InstallerRender
+
+/// Does one phase on one node and says how it went. Failures are values; it never throws. When the
+/// calling task is cancelled, it stops within about two seconds and returns a cancelled record.
+public protocol NodeWorker: Sendable {
+    func perform(_ phase: Phase, on node: ClusterNode) async -> HostRecord
+    /// `host` or `host:port`, for records of hosts that were never started.
+    func address(of node: ClusterNode) -> String
+}
+
+/// Told when hosts start and finish, for the live view and the journal. Called from worker tasks.
+public protocol ProgressObserver: Sendable {
+    func started(_ node: ClusterNode, phase: Phase)
+    func finished(_ record: HostRecord, phase: Phase)
+    /// A line about the run as a whole ("Masters: 3 at once").
+    func note(_ text: String)
+}
+
+/// The order, batches and tolerance of `--deploy`.
+public struct DeployPolicy: Sendable, Hashable {
+    public var mastersSerial: Bool
+    public var canary: Int
+    public var maxInFlight: CountOrPercent
+    public var maxFailedAgents: CountOrPercent
+    /// Hosts at once for the other phases (`ssh_parallelism`).
+    public var parallelism: Int
+
+    public init(
+        mastersSerial: Bool,
+        canary: Int,
+        maxInFlight: CountOrPercent,
+        maxFailedAgents: CountOrPercent,
+        parallelism: Int
+    ) {
+        self.mastersSerial = mastersSerial
+        self.canary = canary
+        self.maxInFlight = maxInFlight
+        self.maxFailedAgents = maxFailedAgents
+        self.parallelism = max(1, parallelism)
+    }
+
+    /// From `deploy_*` and `ssh_parallelism`.
+    public init(config: ValidatedConfig) {
+        self.init(
+            mastersSerial: config.bool("deploy_masters_serial"),
+            canary: config.int("deploy_canary"),
+            maxInFlight: config.countOrPercent("deploy_max_in_flight") ?? .percent(25),
+            maxFailedAgents: config.countOrPercent("deploy_max_failed_agents") ?? .count(0),
+            parallelism: config.int("ssh_parallelism")
+        )
+    }
+
+    /// How `agents` agents are deployed: the canary batch, then at most `inFlight` at once, stopping once
+    /// more than `maxFailed` have failed.
+    public func agentSchedule(agents: Int) -> AgentSchedule {
+        AgentSchedule(
+            canary: min(max(0, canary), agents),
+            inFlight: min(max(1, maxInFlight.resolve(of: agents, roundingUp: true, floor: 1)), parallelism),
+            maxFailed: maxFailedAgents.resolve(of: agents, roundingUp: false)
+        )
+    }
+}
+
+/// The resolved agent batches of one deploy.
+public struct AgentSchedule: Sendable, Hashable {
+    public var canary: Int
+    public var inFlight: Int
+    public var maxFailed: Int
+}
+
+/// What `--deploy` did.
+public struct DeployOutcome: Sendable {
+    /// One record per node, in the order given.
+    public var records: [HostRecord]
+    /// The masters' postflight before the agents (empty when no agent was to be deployed).
+    public var gate: [HostRecord]
+    /// Why agents were not (all) started, when they were not.
+    public var stopReason: String?
+}
+
+/// Schedules hosts: in parallel under a limit, or in the deploy order. Knows nothing of SSH.
+public enum Orchestrator {
+    /// Runs `phase` on every node, at most `limit` at once. Nodes in `done` are not run again: their
+    /// records are carried over. After cancellation no node starts; those not started come back cancelled.
+    public static func parallel(
+        _ phase: Phase,
+        nodes: [ClusterNode],
+        done: [String: HostRecord] = [:],
+        limit: Int,
+        worker: any NodeWorker,
+        observer: any ProgressObserver
+    ) async -> [HostRecord] {
+        let pending = nodes.filter { done[$0.host] == nil }
+        let ran = await window(phase, pending, limit: limit, worker: worker, observer: observer) { _ in nil }
+        return nodes.map { done[$0.host] ?? ran[$0.host]! }
+    }
+
+    /// `--deploy`: masters (all at once, or one at a time), the masters' health gate (postflight on
+    /// `gateMasters`, every master of the cluster), then agents: the canary batch, then `inFlight` at
+    /// once. A failed master or gate leaves every agent skipped; agent failures beyond `maxFailed`, or a
+    /// canary batch that failed entirely, leave the agents not yet started skipped.
+    public static func deploy(
+        nodes: [ClusterNode],
+        gateMasters: [ClusterNode],
+        done: [String: HostRecord] = [:],
+        policy: DeployPolicy,
+        worker: any NodeWorker,
+        observer: any ProgressObserver
+    ) async -> DeployOutcome {
+        var records: [String: HostRecord] = done.filter { entry in nodes.contains { $0.host == entry.key } }
+        let masters = nodes.filter { $0.role == .master && done[$0.host] == nil }
+        let agents = nodes.filter { $0.role != .master && done[$0.host] == nil }
+        var stopReason: String?
+        var gate: [HostRecord] = []
+
+        if !masters.isEmpty {
+            observer.note(
+                policy.mastersSerial
+                    ? "Masters: \(masters.count), one at a time."
+                    : "Masters: \(masters.count), all at once."
+            )
+            let ran = await window(
+                .install,
+                masters,
+                limit: policy.mastersSerial ? 1 : policy.parallelism,
+                worker: worker,
+                observer: observer
+            ) { finished in
+                finished.status == .ok ? nil : "master \(finished.address) failed"
+            }
+            records.merge(ran) { $1 }
+        }
+        let failedMasters = nodes.filter { $0.role == .master }.compactMap { records[$0.host] }.filter {
+            $0.status != .ok
+        }
+        if let first = failedMasters.first {
+            stopReason = "master \(first.address) did not install (\(first.status.rawValue)), so no agent was touched"
+        } else if !agents.isEmpty && !Task.isCancelled {
+            observer.note("Health gate: postflight on \(gateMasters.count) master\(gateMasters.count == 1 ? "" : "s").")
+            gate = await window(.postflight, gateMasters, limit: policy.parallelism, worker: worker, observer: observer)
+            {
+                _ in nil
+            }.values.sorted { a, b in
+                (gateMasters.firstIndex(of: a.node) ?? 0) < (gateMasters.firstIndex(of: b.node) ?? 0)
+            }
+            for check in gate where records[check.node.host] != nil {
+                records[check.node.host] = merge(gate: check, into: records[check.node.host]!)
+            }
+            if let failed = gate.first(where: { $0.status != .ok }) {
+                stopReason =
+                    "the masters' health gate failed on \(failed.address) (\(failed.message)), so no agent was touched"
+            }
+        }
+        if stopReason == nil && !agents.isEmpty && !Task.isCancelled {
+            let schedule = policy.agentSchedule(agents: agents.count)
+            var failures = 0
+            var remaining = agents
+            if schedule.canary > 0 {
+                let canaries = Array(agents.prefix(schedule.canary))
+                remaining = Array(agents.dropFirst(schedule.canary))
+                observer.note("Agents: canary \(canaries.map(\.host).joined(separator: ", ")).")
+                let ran = await window(.install, canaries, limit: schedule.canary, worker: worker, observer: observer) {
+                    _ in nil
+                }
+                records.merge(ran) { $1 }
+                failures = ran.values.filter { $0.status != .ok && $0.status != .cancelled }.count
+                if failures == canaries.count {
+                    stopReason = "every canary agent failed, so the other agents were not started"
+                } else if failures > schedule.maxFailed {
+                    stopReason = tooMany(failures, schedule)
+                }
+            }
+            if stopReason == nil && !remaining.isEmpty && !Task.isCancelled {
+                observer.note(
+                    "Agents: \(remaining.count), \(schedule.inFlight) at a time, tolerating \(schedule.maxFailed) failure\(schedule.maxFailed == 1 ? "" : "s")."
+                )
+                var failed = failures
+                let ran = await window(
+                    .install,
+                    remaining,
+                    limit: schedule.inFlight,
+                    worker: worker,
+                    observer: observer
+                ) { finished in
+                    if finished.status != .ok && finished.status != .cancelled { failed += 1 }
+                    return failed > schedule.maxFailed ? tooMany(failed, schedule) : nil
+                }
+                records.merge(ran) { $1 }
+                if failed > schedule.maxFailed { stopReason = tooMany(failed, schedule) }
+            }
+        }
+        let result = nodes.map { node in
+            records[node.host]
+                ?? HostRecord(
+                    node: node,
+                    address: worker.address(of: node),
+                    status: Task.isCancelled ? .cancelled : .skipped,
+                    message: Task.isCancelled
+                        ? "not started: the run was interrupted" : "not started: \(stopReason ?? "")"
+                )
+        }
+        return DeployOutcome(records: result, gate: gate, stopReason: stopReason)
+    }
+
+    private static func tooMany(_ failures: Int, _ schedule: AgentSchedule) -> String {
+        "\(failures) agent\(failures == 1 ? "" : "s") failed, more than deploy_max_failed_agents allows (\(schedule.maxFailed)), so the agents not yet started were not"
+    }
+
+    /// Runs `phase` on `nodes`, at most `limit` at once, in order. After each host, `stop` may return a
+    /// reason to start no more: the hosts not started come back skipped (cancelled after cancellation).
+    static func window(
+        _ phase: Phase,
+        _ nodes: [ClusterNode],
+        limit: Int,
+        worker: any NodeWorker,
+        observer: any ProgressObserver,
+        stop: (HostRecord) -> String?
+    ) async -> [String: HostRecord] {
+        var records: [String: HostRecord] = [:]
+        var stopped: String?
+        await withTaskGroup(of: HostRecord.self) { group in
+            var next = 0
+            func startNext() -> Bool {
+                guard next < nodes.count, stopped == nil, !Task.isCancelled else { return false }
+                let node = nodes[next]
+                next += 1
+                observer.started(node, phase: phase)
+                group.addTask { await worker.perform(phase, on: node) }
+                return true
+            }
+            for _ in 0..<max(1, limit) where !startNext() { break }
+            while let record = await group.next() {
+                records[record.node.host] = record
+                observer.finished(record, phase: phase)
+                if stopped == nil, let reason = stop(record) { stopped = reason }
+                _ = startNext()
+            }
+        }
+        for node in nodes where records[node.host] == nil {
+            let cancelled = Task.isCancelled
+            records[node.host] = HostRecord(
+                node: node,
+                address: worker.address(of: node),
+                status: cancelled ? .cancelled : .skipped,
+                message: cancelled ? "not started: the run was interrupted" : "not started: \(stopped ?? "")"
+            )
+        }
+        return records
+    }
+
+    /// A master's record with the health gate's postflight appended.
+    static func merge(gate: HostRecord, into record: HostRecord) -> HostRecord {
+        var merged = record
+        merged.steps += gate.steps
+        merged.checks = gate.checks
+        if gate.status != .ok {
+            merged.status = gate.status
+            merged.errorClass = gate.errorClass
+            merged.message = "health gate: " + gate.message
+            merged.stderrTail = gate.stderrTail
+        }
+        merged.finished = gate.finished ?? merged.finished
+        return merged
+    }
+}

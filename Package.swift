@@ -111,7 +111,6 @@ let package = Package(
             name: "InstallerActions",
             dependencies: [
                 "InstallerCluster", "InstallerConfig", "InstallerRender", "InstallerSSH", "InstallerSystem",
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -357,10 +357,16 @@ struct ActionsTests {
         let cluster = try FakeCluster("master_list: [127.0.0.1]\nagent_list: []\npublic_agent_list: []")
         let templates = cluster.workspace.root + "/templates"
         try FileManager.default.copyItem(atPath: Repo.templates, toPath: templates)
+        // The shipped release's roles: section, swapped for one whose prerequisites this machine has, so
+        // the test installs nothing here.
         let manifest = try String(contentsOfFile: templates + "/manifest.yaml", encoding: .utf8)
+        func withRoles(_ roles: String) throws -> String {
+            let start = try #require(manifest.range(of: "\nroles:\n"))
+            let end = try #require(manifest.range(of: "\npackages:\n"))
+            return String(manifest[..<start.lowerBound]) + "\n" + roles + String(manifest[end.lowerBound...])
+        }
         try cluster.workspace.write(
-            manifest
-                + "\nroles:\n  all:\n    prerequisites:\n      apt: [coreutils, bash]\n      dnf: [coreutils, bash]\n",
+            try withRoles("roles:\n  all:\n    prerequisites:\n      apt: [coreutils, bash]\n      dnf: [coreutils, bash]\n"),
             to: templates + "/manifest.yaml"
         )
         let result = try cluster.run(["--install-prereqs", "--json", "--templates-dir", templates])
@@ -370,9 +376,13 @@ struct ActionsTests {
         let checks = try #require(master["checks"] as? [[String: Any]])
         #expect(checks.compactMap { $0["name"] as? String }.sorted() == ["bash", "coreutils"])
 
-        let withoutRoles = try cluster.run(["--install-prereqs"])
-        #expect(withoutRoles.status == 1)
-        #expect(withoutRoles.stderr.contains("roles:"))
+        try cluster.workspace.write(
+            try withRoles("roles:\n  all:\n    commands: [curl]\n"),
+            to: templates + "/manifest.yaml"
+        )
+        let withoutPrerequisites = try cluster.run(["--install-prereqs", "--templates-dir", templates])
+        #expect(withoutPrerequisites.status == 1)
+        #expect(withoutPrerequisites.stderr.contains("names no prerequisites under roles:"))
     }
 
     @Test func interruptWritesTheReportAndResumeFinishes() throws {

@@ -1,5 +1,4 @@
 import InstallerRender
-import Yams
 
 /// The distribution packages each role needs, per package manager (`apt`, `dnf`).
 ///
@@ -18,48 +17,29 @@ public struct Prerequisites: Sendable, Hashable {
         byRole[role]?[manager] ?? []
     }
 
-    /// Reads `templatesDirectory/manifest.yaml`. A release without a `roles:` section, or with no
-    /// prerequisites at all, is an error that says so.
+    /// Reads the `roles:` section of `templatesDirectory/manifest.yaml` through ``ReleaseManifest`` (which
+    /// merges `all` in front of each role). A release that names no prerequisites is an error that says so.
     public static func load(templatesDirectory: String) -> Result<Prerequisites, ActionError> {
-        let path = templatesDirectory + "/manifest.yaml"
-        guard let text = readSmallFile(path, limit: 4 << 20) else {
-            return .failure(ActionError(.prerequisites, "Cannot read \(path), the release manifest."))
-        }
-        let root: Node?
+        let manifest: ReleaseManifest
         do {
-            root = try Yams.compose(yaml: text)
+            manifest = try ReleaseManifest.load(directory: templatesDirectory)
         } catch {
-            return .failure(ActionError(.prerequisites, "\(path) is not valid YAML: \(error)"))
+            return .failure(ActionError(.prerequisites, error.errors.map(\.description).joined(separator: "\n")))
         }
-        guard let roles = root?.mapping?["roles"]?.mapping else {
+        var byRole: [Role: [String: [String]]] = [:]
+        for role in Role.allCases {
+            byRole[role] = (manifest.roles[role]?.prerequisites ?? [:]).mapValues { packages in
+                var seen: Set<String> = []
+                return packages.filter { seen.insert($0).inserted }
+            }
+        }
+        guard byRole.values.contains(where: { $0.values.contains { !$0.isEmpty } }) else {
             return .failure(
                 ActionError(
                     .prerequisites,
-                    "\(path) has no roles: section naming each role's prerequisites (roles: {all: {prerequisites: {apt: [...], dnf: [...]}}}), so --install-prereqs does not know what to install. Use a release that has one."
+                    "templates/manifest.yaml names no prerequisites under roles:, so --install-prereqs does not know what to install. Use a release that declares them (roles: {all: {prerequisites: {apt: [...], dnf: [...]}}})."
                 )
             )
-        }
-        func lists(_ name: String) -> [String: [String]] {
-            var result: [String: [String]] = [:]
-            for (key, value) in roles[name]?.mapping?["prerequisites"]?.mapping ?? [:] {
-                guard let manager = key.string else { continue }
-                result[manager] = (value.sequence ?? []).compactMap(\.string)
-            }
-            return result
-        }
-        let common = lists("all")
-        var byRole: [Role: [String: [String]]] = [:]
-        for role in Role.allCases {
-            let own = lists(role.rawValue)
-            var merged: [String: [String]] = [:]
-            for manager in Set(common.keys).union(own.keys) {
-                var seen: Set<String> = []
-                merged[manager] = ((common[manager] ?? []) + (own[manager] ?? [])).filter { seen.insert($0).inserted }
-            }
-            byRole[role] = merged
-        }
-        guard byRole.values.contains(where: { $0.values.contains { !$0.isEmpty } }) else {
-            return .failure(ActionError(.prerequisites, "\(path) names no prerequisites under roles:."))
         }
         return .success(Prerequisites(byRole: byRole))
     }

@@ -366,7 +366,9 @@ struct ActionsTests {
             return String(manifest[..<start.lowerBound]) + "\n" + roles + String(manifest[end.lowerBound...])
         }
         try cluster.workspace.write(
-            try withRoles("roles:\n  all:\n    prerequisites:\n      apt: [coreutils, bash]\n      dnf: [coreutils, bash]\n"),
+            try withRoles(
+                "roles:\n  all:\n    prerequisites:\n      apt: [coreutils, bash]\n      dnf: [coreutils, bash]\n"
+            ),
             to: templates + "/manifest.yaml"
         )
         let result = try cluster.run(["--install-prereqs", "--json", "--templates-dir", templates])

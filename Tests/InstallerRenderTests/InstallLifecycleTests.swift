@@ -152,6 +152,42 @@ extension InstallScriptTests {
         }
     }
 
+    @Test(
+        "A run that finds another one working waits for its lock, and gives up after DCOS_INSTALL_LOCK_WAIT",
+        .enabled(if: isRoot, "needs root")
+    )
+    func waitsForAnotherRun() throws {
+        let node = try scratchNode()
+        try FileManager.default.createDirectory(
+            atPath: node.root + "/var/lib/dcos-install",
+            withIntermediateDirectories: true
+        )
+        let lock = node.root + "/var/lib/dcos-install/lock"
+        for (holdSeconds, wait, succeeds) in [(2, "30", true), (8, "1", false)] {
+            let holder = Process()
+            holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+            holder.arguments = [lock, "sleep", String(holdSeconds)]
+            try holder.run()
+            defer {
+                if holder.isRunning { holder.terminate() }
+                holder.waitUntilExit()
+            }
+            Thread.sleep(forTimeInterval: 0.3)
+            let result = try InstallerRenderTests.run(
+                ["bash", node.script, "--disable-preflight", "slave"],
+                environment: ["DCOS_INSTALL_ROOT": node.root, "DCOS_INSTALL_LOCK_WAIT": wait]
+            )
+            #expect(result.output.contains("is working on this node; waiting up to \(wait)s"), "\(result.output)")
+            if succeeds {
+                #expect(result.status == 0, "\(result.output)")
+                #expect(node.exists("/var/lib/dcos-install/installed"))
+            } else {
+                #expect(result.status == 1)
+                #expect(result.output.contains("still holds \(lock) after 1s"), "\(result.output)")
+            }
+        }
+    }
+
     @Test("--preflight-only --json: one object with named checks; ignored errors become warnings")
     func preflightJSON() throws {
         let node = try scratchNode()

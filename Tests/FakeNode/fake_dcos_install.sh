@@ -27,7 +27,7 @@ for argument in "$@"; do
         --preflight-only) mode=preflight ;;
         --postflight) mode=postflight ;;
         --uninstall) mode=uninstall ;;
-        --json | --disable-preflight | --ignore-preflight-errors=*) ;;
+        --json | --disable-preflight | --ignore-preflight-errors=* | --wait=*) ;;
         master | slave | slave_public) role=$argument ;;
         *) echo "fake dcos_install.sh: unknown argument $argument" >&2; exit 2 ;;
     esac

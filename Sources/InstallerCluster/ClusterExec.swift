@@ -1,7 +1,6 @@
 import InstallerConfig
 import InstallerRender
 import InstallerSSH
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -98,12 +97,7 @@ public enum ClusterExec {
 /// Splits live output into lines per host and stream, and writes whole lines with a host prefix.
 /// Called on SSH event-loop threads, so it only buffers and writes.
 final class LinePrinter: Sendable {
-    private struct Key: Hashable {
-        var host: String
-        var stream: OutputStream
-    }
-
-    private let pending = Mutex<[Key: [UInt8]]>([:])
+    private let lines = OutputLines()
     private let hostWidth: Int
 
     init(hostWidth: Int) {
@@ -111,30 +105,15 @@ final class LinePrinter: Sendable {
     }
 
     func take(_ chunk: OutputChunk) {
-        let key = Key(host: chunk.host, stream: chunk.stream)
-        let lines: [[UInt8]] = pending.withLock { buffers in
-            var buffer = buffers[key, default: []]
-            buffer.append(contentsOf: chunk.bytes)
-            var complete: [[UInt8]] = []
-            while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                complete.append(Array(buffer[..<newline]))
-                buffer.removeSubrange(...newline)
-            }
-            buffers[key] = buffer
-            return complete
-        }
-        for line in lines { emit(line, key: key) }
+        let (source, complete) = lines.take(chunk)
+        for line in complete { emit(line, key: source) }
     }
 
     func flushAll() {
-        let rest = pending.withLock { buffers in
-            defer { buffers.removeAll() }
-            return buffers.filter { !$0.value.isEmpty }
-        }
-        for (key, bytes) in rest.sorted(by: { $0.key.host < $1.key.host }) { emit(bytes, key: key) }
+        for (source, bytes) in lines.drain() { emit(bytes, key: source) }
     }
 
-    private func emit(_ line: [UInt8], key: Key) {
+    private func emit(_ line: [UInt8], key: OutputLines.Source) {
         let padding = String(repeating: " ", count: max(0, hostWidth - key.host.count))
         var bytes = Array("\(key.host)\(padding) | ".utf8)
         bytes += line

@@ -1,16 +1,10 @@
 import InstallerSSH
 import InstallerSystem
-import Synchronization
 
 /// `-v`: every command's output as it arrives, as whole lines prefixed with the host, on stderr.
 /// Called on SSH event-loop threads: it only buffers and writes.
 public final class LiveOutput: Sendable {
-    private struct Key: Hashable {
-        var host: String
-        var stream: OutputStream
-    }
-
-    private let pending = Mutex<[Key: [UInt8]]>([:])
+    private let lines = OutputLines()
 
     public init() {}
 
@@ -19,21 +13,10 @@ public final class LiveOutput: Sendable {
     }
 
     func take(_ chunk: OutputChunk) {
-        let key = Key(host: chunk.host, stream: chunk.stream)
-        let lines: [[UInt8]] = pending.withLock { buffers in
-            var buffer = buffers[key, default: []]
-            buffer.append(contentsOf: chunk.bytes)
-            var complete: [[UInt8]] = []
-            while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                complete.append(Array(buffer[..<newline]))
-                buffer.removeSubrange(...newline)
-            }
-            buffers[key] = buffer
-            return complete
-        }
-        guard !lines.isEmpty else { return }
-        let marker = key.stream == .stdout ? "|" : "!"
-        let text = lines.map { "\(key.host) \(marker) " + String(decoding: $0, as: UTF8.self) + "\n" }.joined()
+        let (source, complete) = lines.take(chunk)
+        guard !complete.isEmpty else { return }
+        let marker = source.stream == .stdout ? "|" : "!"
+        let text = complete.map { "\(source.host) \(marker) " + String(decoding: $0, as: UTF8.self) + "\n" }.joined()
         Terminal.writeError(text)
     }
 }

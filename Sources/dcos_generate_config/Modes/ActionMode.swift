@@ -40,7 +40,7 @@ enum ActionMode {
     static func run(_ context: CommandContext, _ options: Options) async -> Int32 {
         let (document, validation) = Genconf.validate(context.options, stage: .ssh)
         guard let config = validation.config else {
-            report(validation.diagnostics, document: document, context: context)
+            DiagnosticsOutput.reportInvalid(validation.diagnostics, document: document, context: context)
             return 1
         }
         if !validation.diagnostics.isEmpty && !context.json {
@@ -110,7 +110,7 @@ enum ActionMode {
         ) {
         case .success(let made): settings = made
         case .failure(let error):
-            report(error.diagnostics, document: document, context: context)
+            DiagnosticsOutput.reportInvalid(error.diagnostics, document: document, context: context)
             return 1
         }
         let stateDirectory = context.options.genconfDirectory + "/state"
@@ -201,20 +201,6 @@ enum ActionMode {
             "Run record: \(stateDirectory)/\(runReport.runID)/ (report.json, journal.jsonl, hosts/*.log)"
         )
         return runReport.exitCode
-    }
-
-    private static func report(_ diagnostics: [Diagnostic], document: ConfigDocument?, context: CommandContext) {
-        if context.json {
-            printResult(DiagnosticsOutput.json(diagnostics, valid: !diagnostics.hasErrors).encoded(pretty: true))
-        } else {
-            DiagnosticsOutput.printHuman(
-                diagnostics,
-                document: document,
-                displayPath: context.displayConfigPath,
-                sourcePath: context.options.configPath
-            )
-            context.logger.error("\(DiagnosticsOutput.summary(diagnostics, displayPath: context.displayConfigPath))")
-        }
     }
 }
 

@@ -1,6 +1,8 @@
 import Foundation
 import InstallerConfig
+import InstallerGenconf
 import InstallerSystem
+import Logging
 
 /// Shows validation diagnostics: compiler-style with snippets on stderr, or the JSON object of
 /// `--validate-config --json` on stdout.
@@ -25,6 +27,22 @@ enum DiagnosticsOutput {
             maskedLines: document.map(ConfigValidator.secretLines(in:)) ?? []
         )
         Terminal.writeError(formatter.format(diagnostics) + "\n")
+    }
+
+    /// An SSH mode's config did not validate: the JSON object on stdout with --json, otherwise the
+    /// diagnostics and a summary line on stderr.
+    static func reportInvalid(_ diagnostics: [Diagnostic], document: ConfigDocument?, context: CommandContext) {
+        if context.json {
+            printResult(json(diagnostics, valid: !diagnostics.hasErrors).encoded(pretty: true))
+        } else {
+            printHuman(
+                diagnostics,
+                document: document,
+                displayPath: context.displayConfigPath,
+                sourcePath: context.options.configPath
+            )
+            context.logger.error("\(summary(diagnostics, displayPath: context.displayConfigPath))")
+        }
     }
 
     static func summary(_ diagnostics: [Diagnostic], displayPath: String) -> String {

@@ -13,7 +13,7 @@ enum ExecMode {
     static func run(_ context: CommandContext, command: String, roles: Set<Role>, hosts: [String]?) async -> Int32 {
         let (document, validation) = Genconf.validate(context.options, stage: .ssh)
         guard let config = validation.config else {
-            report(validation.diagnostics, document: document, context: context)
+            DiagnosticsOutput.reportInvalid(validation.diagnostics, document: document, context: context)
             return 1
         }
         let nodes: [ClusterNode]
@@ -38,7 +38,7 @@ enum ExecMode {
         ) {
         case .success(let made): settings = made
         case .failure(let error):
-            report(error.diagnostics, document: document, context: context)
+            DiagnosticsOutput.reportInvalid(error.diagnostics, document: document, context: context)
             return 1
         }
         context.logger.info(
@@ -84,20 +84,6 @@ enum ExecMode {
         }
         if interrupted { return 130 }
         return results.allSatisfy(\.result.succeeded) ? 0 : 3
-    }
-
-    private static func report(_ diagnostics: [Diagnostic], document: ConfigDocument?, context: CommandContext) {
-        if context.json {
-            printResult(DiagnosticsOutput.json(diagnostics, valid: !diagnostics.hasErrors).encoded(pretty: true))
-        } else {
-            DiagnosticsOutput.printHuman(
-                diagnostics,
-                document: document,
-                displayPath: context.displayConfigPath,
-                sourcePath: context.options.configPath
-            )
-            context.logger.error("\(DiagnosticsOutput.summary(diagnostics, displayPath: context.displayConfigPath))")
-        }
     }
 }
 

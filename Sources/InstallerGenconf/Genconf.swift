@@ -89,8 +89,21 @@ public enum Genconf {
             throw .release(error)
         }
 
+        var prerequisites: OfflinePrerequisites?
+        if config.bool("prereqs_offline") {
+            var seen: Set<String> = []
+            let packages = Role.allCases.flatMap { renderer.manifest.roles[$0]?.prerequisites["apt"] ?? [] }
+                .filter { seen.insert($0).inserted }
+            prerequisites = try OfflinePrerequisites.collect(
+                packages: packages,
+                cacheDirectory: options.prerequisitesCacheDirectory,
+                logger: logger
+            )
+        }
+
         let output = ServeOutput(
             bundles: bundles,
+            prerequisites: prerequisites,
             packages: catalog.entries,
             installScript: script,
             configID: configID,

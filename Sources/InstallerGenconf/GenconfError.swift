@@ -9,6 +9,8 @@ public enum GenconfError: Error, Sendable, CustomStringConvertible {
     case release(RenderErrors)
     /// A package in genconf/packages/ is missing, duplicated or unreadable.
     case packages([String])
+    /// prereqs_offline: the prerequisite packages could not be collected.
+    case prerequisites(String)
     /// Another genconf is writing the same serve directory.
     case busy(String)
     /// Writing the output failed (disk full, permissions, ...).
@@ -21,7 +23,7 @@ public enum GenconfError: Error, Sendable, CustomStringConvertible {
             return "Validation of the configuration failed with \(count) error\(count == 1 ? "" : "s")."
         case .release(let errors): return "The release in templates/ cannot be rendered:\n\(errors.description)"
         case .packages(let problems): return problems.joined(separator: "\n")
-        case .busy(let message), .output(let message): return message
+        case .busy(let message), .output(let message), .prerequisites(let message): return message
         }
     }
 }

@@ -13,6 +13,8 @@ public struct GenconfOptions: Sendable {
     public var configPath: String { genconfDirectory + "/config.yaml" }
     public var serveDirectory: String { genconfDirectory + "/serve" }
     public var packagesDirectory: String { genconfDirectory + "/packages" }
+    /// prereqs_offline: downloaded prerequisite packages, reused between runs.
+    public var prerequisitesCacheDirectory: String { genconfDirectory + "/prereqs-cache" }
     /// Relative paths in config.yaml (`genconf/ip-detect`) resolve against the directory holding genconf/.
     public var baseDirectory: String {
         guard let slash = genconfDirectory.lastIndex(of: "/") else { return "." }

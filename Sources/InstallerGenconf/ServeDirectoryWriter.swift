@@ -8,6 +8,8 @@ import Logging
 /// Everything that goes into serve/.
 struct ServeOutput {
     var bundles: [RoleBundle]
+    /// prereqs_offline: the apt repository under prereqs/apt.
+    var prerequisites: OfflinePrerequisites?
     var packages: [PackageCatalog.Entry]
     var installScript: [UInt8]
     var configID: String
@@ -27,6 +29,23 @@ struct ServeOutput {
         for package in packages {
             files[package.servePath] = .object(["sha256": .string(package.sha256), "size": .int(package.size)])
         }
+        var prereqs: JSONValue = .null
+        if let prerequisites {
+            let index = prerequisites.packagesIndex
+            let indexSHA = Digest.sha256(index)
+            files[OfflinePrerequisites.servePath + "/Packages"] = .object([
+                "sha256": .string(indexSHA), "size": .int(index.count),
+            ])
+            for deb in prerequisites.debs {
+                files[deb.servePath] = .object(["sha256": .string(deb.sha256), "size": .int(deb.size)])
+            }
+            prereqs = .object([
+                "format": .string("apt"),
+                "path": .string(OfflinePrerequisites.servePath),
+                "distribution": .string(prerequisites.distribution),
+                "packages_sha256": .string(indexSHA),
+            ])
+        }
         var roles: [String: JSONValue] = [:]
         for bundle in bundles {
             roles[bundle.role.rawValue] = .object([
@@ -35,18 +54,20 @@ struct ServeOutput {
                 "packages": .array(packages.filter { $0.roles.contains(bundle.role) }.map { .string($0.servePath) }),
             ])
         }
-        return .object([
-            "format": .int(1),
-            "cluster_name": .string(clusterName),
-            "config_id": .string(configID),
-            "bootstrap_url": .string(bootstrapURL),
-            "release": .object(["name": .string(release.name), "version": .string(release.version)]),
-            "archive": .object([
-                "format": .string("ustar+pax, gzip"), "zlib": .string(GzipWriter.zlibVersion), "level": .int(9),
-            ]),
-            "roles": .object(roles),
-            "files": .object(files),
-        ])
+        return .object(
+            [
+                "format": .int(1),
+                "cluster_name": .string(clusterName),
+                "config_id": .string(configID),
+                "bootstrap_url": .string(bootstrapURL),
+                "release": .object(["name": .string(release.name), "version": .string(release.version)]),
+                "archive": .object([
+                    "format": .string("ustar+pax, gzip"), "zlib": .string(GzipWriter.zlibVersion), "level": .int(9),
+                ]),
+                "roles": .object(roles),
+                "files": .object(files),
+            ].merging(prereqs == .null ? [:] : ["prereqs": prereqs]) { first, _ in first }
+        )
     }
 }
 
@@ -83,6 +104,15 @@ struct ServeDirectoryWriter {
             if !output.packages.isEmpty { try FileWriter.makeDirectory(staging + "/packages") }
             for package in output.packages {
                 try FileWriter.linkOrCopy(package.sourcePath, to: staging + "/" + package.servePath)
+            }
+            if let prerequisites = output.prerequisites {
+                let directory = staging + "/" + OfflinePrerequisites.servePath
+                try FileWriter.makeDirectory(staging + "/prereqs")
+                try FileWriter.makeDirectory(directory)
+                for deb in prerequisites.debs {
+                    try FileWriter.linkOrCopy(deb.sourcePath, to: staging + "/" + deb.servePath)
+                }
+                try FileWriter.create(directory + "/Packages", bytes: prerequisites.packagesIndex)
             }
             try FileWriter.create(staging + "/dcos_install.sh", bytes: output.installScript, mode: 0o755)
             try FileWriter.create(

@@ -51,11 +51,13 @@ struct DeployKeysTests {
         #expect(config.bool("prereqs_offline") == false)
     }
 
-    @Test("prereqs_offline: true is accepted with a warning that it is not implemented")
-    func offlineWarns() throws {
-        let outcome = try Fixture.check("prereqs_offline: true", stage: .ssh)
-        #expect(outcome.errors.isEmpty)
-        #expect(outcome.warnings.contains { $0.key == "prereqs_offline" && $0.message.contains("not implemented") })
+    @Test("prereqs_offline: true is accepted by --genconf and by the SSH actions, without warnings")
+    func offlineAccepted() throws {
+        for stage in [ConfigStage.genconf, .ssh] {
+            let outcome = try Fixture.check("prereqs_offline: true", stage: stage)
+            #expect(outcome.errors.isEmpty)
+            #expect(!outcome.warnings.contains { $0.key == "prereqs_offline" })
+        }
     }
 
     @Test("percentages resolve against the agent count")

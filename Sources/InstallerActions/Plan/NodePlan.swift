@@ -97,7 +97,11 @@ public struct NodePlanner: Sendable {
             let apt = prerequisites?.packages(for: node.role, manager: "apt") ?? []
             let dnf = prerequisites?.packages(for: node.role, manager: "dnf") ?? []
             return [
-                PlannedStep(name: "packages", kind: .packages, command: RemoteScripts.packages(apt: apt, dnf: dnf))
+                PlannedStep(
+                    name: "packages",
+                    kind: .packages,
+                    command: RemoteScripts.packages(apt: apt, dnf: dnf, offline: prerequisites?.offline)
+                )
             ]
         }
     }

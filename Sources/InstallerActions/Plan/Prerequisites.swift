@@ -6,11 +6,26 @@ import InstallerRender
 /// (`roles: {all|master|slave|slave_public: {prerequisites: {apt: [...], dnf: [...]}}}`, `all` first).
 /// This is the one place that reads it; when ``ReleaseManifest`` parses that section, read it from there.
 public struct Prerequisites: Sendable, Hashable {
+    /// prereqs_offline: the apt repository genconf wrote under serve/ (nodes install only from it).
+    public struct OfflineRepository: Sendable, Hashable {
+        /// `<bootstrap_url>/prereqs/apt`.
+        public var url: String
+        /// SHA-256 of its `Packages` index, from manifest.json; the node checks what apt fetched.
+        public var packagesSHA256: String
+
+        public init(url: String, packagesSHA256: String) {
+            self.url = url
+            self.packagesSHA256 = packagesSHA256
+        }
+    }
+
     /// Package manager → packages, per role, with the `all` entries first and no duplicates.
     public var byRole: [Role: [String: [String]]]
+    public var offline: OfflineRepository?
 
-    public init(byRole: [Role: [String: [String]]]) {
+    public init(byRole: [Role: [String: [String]]], offline: OfflineRepository? = nil) {
         self.byRole = byRole
+        self.offline = offline
     }
 
     public func packages(for role: Role, manager: String) -> [String] {

@@ -41,9 +41,30 @@ public enum RemoteScripts {
     /// package manager; never upgrades the system. Prints `manager=`, `present=PKG`, `missing=PKG`, and
     /// `result=unchanged|installed|failed`. Exit 0 on success, 1 when installing failed, 3 without a
     /// known package manager.
-    static func packages(apt: [String], dnf: [String]) -> String {
+    ///
+    /// With `offline`, apt uses only the repository on the bootstrap server (a sources list of its own),
+    /// and refuses a `Packages` index whose SHA-256 is not the one genconf recorded.
+    static func packages(apt: [String], dnf: [String], offline: Prerequisites.OfflineRepository? = nil) -> String {
         let aptList = apt.map(shellQuote).joined(separator: " ")
         let dnfList = dnf.map(shellQuote).joined(separator: " ")
+        var aptInstall =
+            "apt-get update -q >&2 && apt-get install -y -q --no-upgrade --no-install-recommends $missing >&2"
+        var dnfInstall = "$pm install -y -q $missing >&2"
+        if let offline {
+            let list = "/etc/apt/sources.list.d/dcos-prereqs.list"
+            let options =
+                "-o Dir::Etc::SourceList=\(list) -o Dir::Etc::SourceParts=/var/lib/dcos-install/apt-parts.d -o APT::Get::List-Cleanup=false"
+            aptInstall = """
+                mkdir -p /var/lib/dcos-install/apt-parts.d && \
+                printf 'deb [trusted=yes] %s ./\\n' \(shellQuote(offline.url)) > \(list) && \
+                apt-get \(options) update -q >&2 && \
+                index=$(ls /var/lib/apt/lists/*_prereqs_apt_._Packages 2>/dev/null | head -n 1) && \
+                if [ "$(sha256sum "$index" 2>/dev/null | cut -d' ' -f1)" != \(shellQuote(offline.packagesSHA256)) ]; then \
+                echo "the Packages index apt fetched from \(offline.url) does not match genconf/serve/manifest.json; run --genconf again and restart --serve" >&2; false; \
+                else apt-get \(options) install -y -q --no-upgrade --no-install-recommends $missing >&2; fi
+                """
+            dnfInstall = "echo 'prereqs_offline serves apt (.deb) packages; this node uses '$pm >&2; false"
+        }
         return """
             missing=''; \
             if command -v apt-get >/dev/null 2>&1; then echo manager=apt; \
@@ -51,14 +72,13 @@ public enum RemoteScripts {
             then echo "present=$p"; else echo "missing=$p"; missing="$missing $p"; fi; done; \
             [ -z "$missing" ] && { echo result=unchanged; exit 0; }; \
             export DEBIAN_FRONTEND=noninteractive; \
-            apt-get update -q >&2 && apt-get install -y -q --no-upgrade --no-install-recommends $missing >&2 \
-            && { echo result=installed; exit 0; }; echo result=failed; exit 1; \
+            { \(aptInstall); } && { echo result=installed; exit 0; }; echo result=failed; exit 1; \
             elif command -v dnf >/dev/null 2>&1 || command -v yum >/dev/null 2>&1; then \
             pm=$(command -v dnf >/dev/null 2>&1 && echo dnf || echo yum); echo "manager=$pm"; \
             for p in \(dnfList); do if rpm -q "$p" >/dev/null 2>&1; then echo "present=$p"; \
             else echo "missing=$p"; missing="$missing $p"; fi; done; \
             [ -z "$missing" ] && { echo result=unchanged; exit 0; }; \
-            $pm install -y -q $missing >&2 && { echo result=installed; exit 0; }; echo result=failed; exit 1; \
+            { \(dnfInstall); } && { echo result=installed; exit 0; }; echo result=failed; exit 1; \
             else echo manager=none; echo 'no apt-get, dnf or yum on this node' >&2; exit 3; fi
             """
     }

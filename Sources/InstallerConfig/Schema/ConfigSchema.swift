@@ -437,10 +437,9 @@ public enum ConfigSchema {
             "prereqs_offline",
             .bool,
             default: .bool(false),
-            stage: .ssh,
+            stage: .genconf,
             section: "Deploy",
-            "--install-prereqs from a package repository under serve/ for air-gapped nodes. Not implemented yet: true is refused by --install-prereqs.",
-            check: Checks.notImplementedWhenTrue
+            "Air-gapped nodes: --genconf collects the release's apt prerequisites and their dependencies with this (Debian/Ubuntu) node's apt into serve/prereqs/apt, and --install-prereqs installs from bootstrap_url only."
         ),
     ]
 

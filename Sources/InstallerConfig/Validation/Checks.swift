@@ -450,14 +450,3 @@ enum Checks {
         return !number.isEmpty && Double(number) != nil
     }
 }
-
-extension Checks {
-    /// A feature switch whose implementation is still missing: `true` is accepted but warned about, and
-    /// the action that needs it refuses to run.
-    static func notImplementedWhenTrue(_ check: inout KeyCheck) {
-        guard check.value.boolValue == true else { return }
-        check.warn(
-            "\(check.key): true is not implemented yet; --install-prereqs refuses to run with it. Pre-install the prerequisites, or set it to false to use the nodes' own package repositories."
-        )
-    }
-}

@@ -84,17 +84,35 @@ enum ActionMode {
         }
         var prerequisites: Prerequisites?
         if options.action == .installPrereqs {
-            if config.bool("prereqs_offline") {
-                context.logger.error(
-                    "prereqs_offline: true is not implemented yet (the package repository under serve/ is missing). Set it to false to install from the nodes' own repositories."
-                )
-                return 1
-            }
             switch Prerequisites.load(templatesDirectory: context.options.templatesDirectory) {
             case .success(let loaded): prerequisites = loaded
             case .failure(let error):
                 context.logger.error("\(error.message)")
                 return 1
+            }
+            if config.bool("prereqs_offline") {
+                let bootstrapURL = config.string("bootstrap_url")
+                let index = "prereqs/apt/Packages"
+                guard bootstrapURL.hasPrefix("http://") || bootstrapURL.hasPrefix("https://") else {
+                    context.logger.error(
+                        "prereqs_offline: the nodes install from bootstrap_url over HTTP; \(bootstrapURL) is not http:// or https://."
+                    )
+                    return 1
+                }
+                switch ServeManifest.load(directory: context.options.serveDirectory) {
+                case .success(let serve):
+                    guard let sha = serve.files[index] else {
+                        context.logger.error(
+                            "genconf/serve/ has no \(index): run dcos_generate_config --genconf with prereqs_offline: true first (it collects the packages), and serve it."
+                        )
+                        return 1
+                    }
+                    let base = bootstrapURL.hasSuffix("/") ? String(bootstrapURL.dropLast()) : bootstrapURL
+                    prerequisites?.offline = .init(url: base + "/prereqs/apt", packagesSHA256: sha)
+                case .failure(let error):
+                    context.logger.error("\(error.message)")
+                    return 1
+                }
             }
         }
 

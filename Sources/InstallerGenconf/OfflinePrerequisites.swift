@@ -68,6 +68,12 @@ struct OfflinePrerequisites {
         }
         for stanza in stanzas {
             let path = cacheDirectory + "/" + stanza.fileName
+            // apt-get download names a file with an epoch in its version name_1%3a2.0_arch.deb.
+            let downloaded = cacheDirectory + "/" + stanza.downloadName
+            if downloaded != path, FileManager.default.fileExists(atPath: downloaded) {
+                try? FileManager.default.removeItem(atPath: path)
+                try? FileManager.default.moveItem(atPath: downloaded, toPath: path)
+            }
             guard let sha = (try? Digest.sha256(file: path))?.sha256, sha == stanza.sha256 else {
                 throw .prerequisites(
                     "\(path) does not have the SHA-256 apt lists for \(stanza.name) \(stanza.version); delete it and run --genconf again."
@@ -109,10 +115,16 @@ struct OfflinePrerequisites {
     private struct Stanza {
         var name: String
         var version: String
+        var architecture: String
         var fileName: String
         var sha256: String
         var size: Int
         var text: String
+
+        /// The name `apt-get download` gives the file.
+        var downloadName: String {
+            "\(name)_\(version.replacingOccurrences(of: ":", with: "%3a"))_\(architecture).deb"
+        }
     }
 
     /// The candidate version of each package, except those every Debian system has (Essential, or
@@ -135,6 +147,7 @@ struct OfflinePrerequisites {
                 lines.append(String(line))
             }
             guard let name = fields["Package"], let version = fields["Version"], let filename = fields["Filename"],
+                let architecture = fields["Architecture"],
                 let sha = fields["SHA256"], let size = fields["Size"].flatMap(Int.init)
             else { continue }
             if fields["Essential"] == "yes" || fields["Priority"] == "required" { continue }
@@ -144,6 +157,7 @@ struct OfflinePrerequisites {
             stanzas[name] = Stanza(
                 name: name,
                 version: version,
+                architecture: architecture,
                 fileName: fileName,
                 sha256: sha,
                 size: size,

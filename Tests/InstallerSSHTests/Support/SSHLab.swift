@@ -1,5 +1,6 @@
 import Foundation
 import InstallerSSH
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -211,11 +212,23 @@ final class SSHLab: @unchecked Sendable {
             log: base + "/sshd.log"
         )
         lock.withLock { servers.append(server) }
-        if netns == nil {
-            for address in addresses where !address.contains(":") {
-                try await waitUntil(.seconds(10), "sshd on \(address):\(port)") {
-                    canConnect(address, port)
+        // Generous: on a loaded 2-core CI machine, three hundred tests start at once.
+        for address in addresses where !address.contains(":") {
+            try await waitUntil(.seconds(60), "sshd on \(address):\(port)\(netns.map { " in netns \($0)" } ?? "")") {
+                if let exit = server.exitStatusIfExited() {
+                    let log = (try? String(contentsOfFile: server.log, encoding: .utf8)) ?? ""
+                    Issue.record("sshd exited with status \(exit) before listening: \(log)")
+                    return true
                 }
+                if let netns {
+                    // Inside the namespace, through a process: never a blocking connect on the cooperative pool.
+                    return
+                        (try? await sh(
+                            "/usr/sbin/ip",
+                            ["netns", "exec", netns, "bash", "-c", "exec 3<>/dev/tcp/\(address)/\(port)"]
+                        )) != nil
+                }
+                return canConnect(address, port)
             }
         }
         return server
@@ -273,6 +286,16 @@ final class SSHD: Sendable {
     func knownHostsLine(for address: String? = nil) -> String {
         let parts = hostKeyPublic.split(separator: " ")
         return "[\(address ?? self.address)]:\(port) \(parts[0]) \(parts[1])"
+    }
+
+    /// The exit status when the process has already exited, nil while it runs. It does not reap the
+    /// process (WNOWAIT), so `stop()` still signals and reaps only our own PID.
+    func exitStatusIfExited() -> Int32? {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info._sifields._sigchld.si_pid == pid
+        else { return nil }
+        let status = info._sifields._sigchld.si_status
+        return info.si_code == CLD_EXITED ? status : 128 + status
     }
 
     /// Stops this sshd (by its PID) and reaps it. Idempotent.

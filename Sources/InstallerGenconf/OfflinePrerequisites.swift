@@ -25,7 +25,7 @@ struct OfflinePrerequisites {
     var distribution: String
 
     /// The `Packages` index: stanzas sorted by package name.
-    var packagesIndex: [UInt8] { Array(debs.map { $0.stanza + "\n" }.joined().utf8) }
+    var packagesIndex: [UInt8] { Array(debs.map { $0.stanza + "\n\n" }.joined().utf8) }
 
     static let servePath = "prereqs/apt"
 

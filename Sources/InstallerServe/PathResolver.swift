@@ -9,7 +9,8 @@
 /// Turns a request target into a file opened inside the serve root, never outside it.
 ///
 /// The target is split on `/` before percent-decoding, so an encoded slash cannot make a new segment, and it is
-/// decoded once only. Segments that are empty (`//`), `.` or `..`, or that hold a slash, backslash, NUL or other
+/// decoded once only. A literal `.` segment is dropped. Segments that are empty (`//`), `..` or an encoded
+/// `.`, or that hold a slash, backslash, NUL or other
 /// control byte after decoding, are rejected. The remaining segments are opened one at a time with `openat` and
 /// `O_NOFOLLOW` from a descriptor of the root, so each request sees one tree even while genconf swaps `serve/`.
 /// A symbolic link is followed only while it stays beneath the root: an absolute link, or a relative one whose
@@ -51,6 +52,9 @@ struct PathResolver: Sendable {
         }
         var result: [String] = []
         for raw in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst() {
+            // A literal `.` names the directory it is in (RFC 3986 §5.2.4): dropped, as nginx does. apt asks
+            // for `prereqs/apt/./Packages` from a flat repository. An encoded one (`%2e`) is still refused.
+            if raw.elementsEqual(".".utf8) { continue }
             guard let decoded = Self.percentDecoded(raw) else { return .failure(.badEncoding) }
             if decoded.isEmpty {
                 // A trailing slash names a directory (no listings: 404 later); `//` inside the path is refused.

@@ -36,6 +36,8 @@ struct PathSafetyTests {
         "/packages/up/secret.txt",
         "/packages/etc/passwd",
         "/./dcos_install.sh/../../secret.txt",
+        "/%2e/dcos_install.sh",
+        "/./",
         "/packages/../../secret.txt",
         "/%c0%ae%c0%ae/secret.txt",
         "/%e0%80%ae%e0%80%ae/secret.txt",
@@ -74,11 +76,25 @@ struct PathSafetyTests {
         }
     }
 
+    @Test("A literal dot segment names its directory (apt's flat repositories ask for ./Packages)")
+    func dotSegment() async throws {
+        let fixture = try GenconfFixture()
+        defer { fixture.remove() }
+        try await withServer(root: fixture.servePath) { port in
+            let response = try await request(port: port, "GET", "/./dcos_install.sh")
+            #expect(response.status == 200)
+            #expect(response.body == GenconfFixture.installScript)
+        }
+    }
+
     @Test("Segments are split before decoding and decoded once")
     func segments() throws {
         #expect(try PathResolver.segments(ofTarget: "/a/b%20c?x=1").get() == ["a", "b c"])
         #expect(try PathResolver.segments(ofTarget: "http://h:80/a").get() == ["a"])
         #expect(try PathResolver.segments(ofTarget: "/%252e%252e").get() == ["%2e%2e"])
+        // apt fetches `./Packages` of a flat repository: a literal `.` is dropped, an encoded one refused.
+        #expect(try PathResolver.segments(ofTarget: "/prereqs/apt/./Packages").get() == ["prereqs", "apt", "Packages"])
+        #expect(throws: PathResolver.Rejection.self) { try PathResolver.segments(ofTarget: "/a/%2e/b").get() }
         #expect(throws: PathResolver.Rejection.self) { try PathResolver.segments(ofTarget: "/a%2fb").get() }
         #expect(throws: PathResolver.Rejection.self) { try PathResolver.segments(ofTarget: "/a/%2e%2e/b").get() }
         #expect(throws: PathResolver.Rejection.self) { try PathResolver.segments(ofTarget: "*").get() }

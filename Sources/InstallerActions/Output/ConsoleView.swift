@@ -18,10 +18,14 @@ public final class ConsoleView: Sendable {
     private let state = Mutex(State())
     private let live: Bool
     private let started = ContinuousClock.now
+    private let write: @Sendable (String) -> Void
 
-    /// - Parameter live: redraw a status block (stderr is a terminal).
-    public init(nodes: [ClusterNode], live: Bool) {
+    /// - Parameters:
+    ///   - live: redraw a status block (stderr is a terminal).
+    ///   - write: where the text goes (stderr).
+    public init(nodes: [ClusterNode], live: Bool, write: @escaping @Sendable (String) -> Void = Terminal.writeError) {
         self.live = live
+        self.write = write
         state.withLock { state in
             for node in nodes { state.total[node.role, default: 0] += 1 }
         }
@@ -33,16 +37,14 @@ public final class ConsoleView: Sendable {
     }
 
     public func finished(_ record: HostRecord, phase: Phase) {
-        let counted = state.withLock { state -> Bool in
-            guard state.running.removeValue(forKey: record.node.host) != nil else { return false }
+        state.withLock { state in
+            guard state.running.removeValue(forKey: record.node.host) != nil else { return }
             if record.status == .ok {
                 state.done[record.node.role, default: 0] += 1
             } else {
                 state.failed[record.node.role, default: 0] += 1
             }
-            return true
         }
-        _ = counted
         let seconds = Double(record.durationMilliseconds) / 1000
         var line = "\(record.address) (\(record.node.role)) \(phase): \(record.status.rawValue) in \(format(seconds)) s"
         if record.status == .ok, let word = record.nodeResult { line += ": \(word)" }
@@ -66,11 +68,11 @@ public final class ConsoleView: Sendable {
             defer { state.drawn = 0 }
             return state.drawn
         }
-        if drawn > 0 { Terminal.writeError("\u{1B}[\(drawn)F\u{1B}[J") }
+        if drawn > 0 { write("\u{1B}[\(drawn)F\u{1B}[J") }
     }
 
     private func emit(_ line: String) {
-        if live { redraw(prefix: line + "\n") } else { Terminal.writeError(line + "\n") }
+        if live { redraw(prefix: line + "\n") } else { write(line + "\n") }
     }
 
     private func redraw(prefix: String) {
@@ -98,7 +100,7 @@ public final class ConsoleView: Sendable {
             state.drawn = lines.count
             return out
         }
-        Terminal.writeError(text)
+        write(text)
     }
 
     private func format(_ seconds: Double) -> String {

@@ -49,6 +49,10 @@ public struct RoleSpec: Sendable, Equatable {
     public var postflight: [Check] = []
     /// Directories the services create at run time, removed by `--uninstall`.
     public var state: [String] = []
+    /// systemd units the prerequisites bring that the role's own units replace (the distribution's
+    /// nginx.service holds port 80): `--install-prereqs` installs without starting them and leaves them
+    /// stopped and disabled.
+    public var stoppedUnits: [String] = []
 
     /// The package managers a release may name prerequisites for.
     public static let packageManagers = ["apt", "dnf"]
@@ -106,6 +110,7 @@ extension ManifestParser {
             merged.ports = common.ports + own.ports
             merged.postflight = common.postflight + own.postflight
             merged.state = common.state + own.state
+            merged.stoppedUnits = common.stoppedUnits + own.stoppedUnits
             checkUnique(merged.ports.map { String($0.port) }, role: role, what: "port", node: mapping[role.rawValue])
             checkUnique(
                 merged.postflight.map(\.name),
@@ -131,7 +136,7 @@ extension ManifestParser {
             fail(node, "`roles.\(name)` must be a mapping.")
             return spec
         }
-        var allowed = ["prerequisites", "commands", "ports", "postflight", "state"]
+        var allowed = ["prerequisites", "commands", "ports", "postflight", "state", "stopped_units"]
         if resources { allowed += ["minimum", "recommended"] }
         checkKeys(entry, allowed: allowed)
         if let prerequisites = entry["prerequisites"] {
@@ -154,6 +159,9 @@ extension ManifestParser {
             spec.commands = words(commands, "roles.\(name).commands", kind: .command)
         }
         if let state = entry["state"] { spec.state = words(state, "roles.\(name).state", kind: .path) }
+        if let units = entry["stopped_units"] {
+            spec.stoppedUnits = words(units, "roles.\(name).stopped_units", kind: .unit)
+        }
         for item in entry["ports"]?.sequence ?? [] {
             guard let port = item.mapping else {
                 fail(item, "Each port in `roles.\(name).ports` must be a mapping with port and service.")
@@ -206,7 +214,7 @@ extension ManifestParser {
 
     /// What a word may contain: it is embedded in a shell script, so only characters that need no quoting.
     enum WordKind {
-        case package, command, path, name
+        case package, command, path, name, unit
 
         var allowed: Set<Character> {
             let base = Set("abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -215,6 +223,7 @@ extension ManifestParser {
             case .command: return base.union("ABCDEFGHIJKLMNOPQRSTUVWXYZ._/+")
             case .path: return base.union("ABCDEFGHIJKLMNOPQRSTUVWXYZ._/")
             case .name: return base
+            case .unit: return base.union("ABCDEFGHIJKLMNOPQRSTUVWXYZ._@")
             }
         }
 
@@ -224,6 +233,7 @@ extension ManifestParser {
             case .command: "a command name or absolute path (letters, digits, . _ / + -)"
             case .path: "an absolute path (letters, digits, . _ / -) without '..'"
             case .name: "a lowercase name (a-z, 0-9, -)"
+            case .unit: "a systemd unit name (letters, digits, . _ @ -)"
             }
         }
     }

@@ -146,6 +146,7 @@ struct StrictnessTests {
             ("  master:\n    ports:\n      - {port: 70000, service: web}\n", 9, "must be a number from 1 to 65535"),
             ("  master:\n    commands: [\"rm -rf\"]\n", 8, "must be a command name or absolute path"),
             ("  master:\n    state: [var/lib/x]\n", 8, "must be an absolute path"),
+            ("  all:\n    stopped_units: [\"nginx.service; reboot\"]\n", 8, "must be a systemd unit name"),
             ("  master:\n    prerequisites: {yum: [zookeeper]}\n", 8, "Unknown key 'yum'"),
             ("  all:\n    minimum: {cpus: 1}\n", 8, "Unknown key 'minimum'"),
             ("  master:\n    minimum: {cpus: two}\n", 8, "must be a whole number"),
@@ -170,11 +171,13 @@ struct StrictnessTests {
                   all:
                     commands: [curl]
                     prerequisites: {apt: [curl]}
+                    stopped_units: [nginx.service]
                   slave:
                     commands: [/usr/bin/java]
                     prerequisites: {apt: [default-jre-headless], dnf: [java-17-openjdk-headless]}
                     ports: [{port: 5051, service: mesos-agent}]
                     minimum: {cpus: 1, memory_mb: 512, disk_mb: 2048}
+                    stopped_units: [zookeeper@1.service]
 
                 """,
             templates: ["test.conf": "x\n"]
@@ -185,6 +188,8 @@ struct StrictnessTests {
         #expect(slave.prerequisites == ["apt": ["curl", "default-jre-headless"], "dnf": ["java-17-openjdk-headless"]])
         #expect(slave.ports == [.init(port: 5051, service: "mesos-agent")])
         #expect(slave.minimum == .init(cpus: 1, memoryMB: 512, diskMB: 2048))
+        #expect(slave.stoppedUnits == ["nginx.service", "zookeeper@1.service"])
+        #expect(manifest.roles[.master]?.stoppedUnits == ["nginx.service"])
         #expect(manifest.roles[.master]?.commands == ["curl"])
         #expect(manifest.roles[.master]?.ports == [])
     }

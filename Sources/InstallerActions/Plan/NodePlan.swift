@@ -100,7 +100,12 @@ public struct NodePlanner: Sendable {
                 PlannedStep(
                     name: "packages",
                     kind: .packages,
-                    command: RemoteScripts.packages(apt: apt, dnf: dnf, offline: prerequisites?.offline)
+                    command: RemoteScripts.packages(
+                        apt: apt,
+                        dnf: dnf,
+                        stoppedUnits: prerequisites?.units(for: node.role) ?? [],
+                        offline: prerequisites?.offline
+                    )
                 )
             ]
         }

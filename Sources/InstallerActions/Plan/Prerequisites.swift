@@ -21,15 +21,26 @@ public struct Prerequisites: Sendable, Hashable {
 
     /// Package manager → packages, per role, with the `all` entries first and no duplicates.
     public var byRole: [Role: [String: [String]]]
+    /// The units the packages bring that must not run (`stopped_units`), per role.
+    public var stoppedUnits: [Role: [String]]
     public var offline: OfflineRepository?
 
-    public init(byRole: [Role: [String: [String]]], offline: OfflineRepository? = nil) {
+    public init(
+        byRole: [Role: [String: [String]]],
+        stoppedUnits: [Role: [String]] = [:],
+        offline: OfflineRepository? = nil
+    ) {
         self.byRole = byRole
+        self.stoppedUnits = stoppedUnits
         self.offline = offline
     }
 
     public func packages(for role: Role, manager: String) -> [String] {
         byRole[role]?[manager] ?? []
+    }
+
+    public func units(for role: Role) -> [String] {
+        stoppedUnits[role] ?? []
     }
 
     /// Reads the `roles:` section of `templatesDirectory/manifest.yaml` through ``ReleaseManifest`` (which
@@ -42,11 +53,10 @@ public struct Prerequisites: Sendable, Hashable {
             return .failure(ActionError(.prerequisites, error.errors.map(\.description).joined(separator: "\n")))
         }
         var byRole: [Role: [String: [String]]] = [:]
+        var stoppedUnits: [Role: [String]] = [:]
         for role in Role.allCases {
-            byRole[role] = (manifest.roles[role]?.prerequisites ?? [:]).mapValues { packages in
-                var seen: Set<String> = []
-                return packages.filter { seen.insert($0).inserted }
-            }
+            byRole[role] = (manifest.roles[role]?.prerequisites ?? [:]).mapValues(unique)
+            stoppedUnits[role] = unique(manifest.roles[role]?.stoppedUnits ?? [])
         }
         guard byRole.values.contains(where: { $0.values.contains { !$0.isEmpty } }) else {
             return .failure(
@@ -56,6 +66,11 @@ public struct Prerequisites: Sendable, Hashable {
                 )
             )
         }
-        return .success(Prerequisites(byRole: byRole))
+        return .success(Prerequisites(byRole: byRole, stoppedUnits: stoppedUnits))
+    }
+
+    private static func unique(_ names: [String]) -> [String] {
+        var seen: Set<String> = []
+        return names.filter { seen.insert($0).inserted }
     }
 }

@@ -38,15 +38,29 @@ public enum RemoteScripts {
     }
 
     /// Installs the missing packages of `apt` (Debian/Ubuntu) or `dnf` (dnf, or yum) with the node's own
-    /// package manager; never upgrades the system. Prints `manager=`, `present=PKG`, `missing=PKG`, and
-    /// `result=unchanged|installed|failed`. Exit 0 on success, 1 when installing failed, 3 without a
-    /// known package manager.
+    /// package manager; never upgrades the system. Prints `manager=`, `present=PKG`, `missing=PKG`,
+    /// `stopped=UNIT` and `result=unchanged|installed|failed`. Exit 0 on success, 1 when installing
+    /// failed, 3 without a known package manager.
+    ///
+    /// `stoppedUnits` are units the packages bring that the role's own units replace: apt installs under
+    /// a policy-rc.d that starts no service (unless the node has its own), and afterwards each of those
+    /// units that exists is stopped and disabled. Only when this run installed something: a unit the
+    /// operator runs already is theirs.
     ///
     /// With `offline`, apt uses only the repository on the bootstrap server (a sources list of its own),
     /// and refuses a `Packages` index whose SHA-256 is not the one genconf recorded.
-    static func packages(apt: [String], dnf: [String], offline: Prerequisites.OfflineRepository? = nil) -> String {
+    static func packages(
+        apt: [String],
+        dnf: [String],
+        stoppedUnits: [String] = [],
+        offline: Prerequisites.OfflineRepository? = nil
+    ) -> String {
         let aptList = apt.map(shellQuote).joined(separator: " ")
         let dnfList = dnf.map(shellQuote).joined(separator: " ")
+        let policy = "/usr/sbin/policy-rc.d"
+        // Our policy-rc.d goes away when the shell exits, however the install ended.
+        let noStarts =
+            "if [ ! -e \(policy) ]; then printf '#!/bin/sh\\nexit 101\\n' > \(policy) && chmod 755 \(policy) && trap 'rm -f \(policy)' EXIT; fi"
         var aptInstall =
             "apt-get update -q >&2 && apt-get install -y -q --no-upgrade --no-install-recommends $missing >&2"
         var dnfInstall = "$pm install -y -q $missing >&2"
@@ -65,6 +79,11 @@ public enum RemoteScripts {
                 """
             dnfInstall = "echo 'prereqs_offline serves apt (.deb) packages; this node uses '$pm >&2; false"
         }
+        let stop =
+            stoppedUnits.isEmpty
+            ? ""
+            : "for u in \(stoppedUnits.map(shellQuote).joined(separator: " ")); do "
+                + "if systemctl cat \"$u\" >/dev/null 2>&1; then systemctl disable --now \"$u\" >&2 2>&1 || true; echo \"stopped=$u\"; fi; done; "
         return """
             missing=''; \
             if command -v apt-get >/dev/null 2>&1; then echo manager=apt; \
@@ -72,13 +91,14 @@ public enum RemoteScripts {
             then echo "present=$p"; else echo "missing=$p"; missing="$missing $p"; fi; done; \
             [ -z "$missing" ] && { echo result=unchanged; exit 0; }; \
             export DEBIAN_FRONTEND=noninteractive; \
-            { \(aptInstall); } && { echo result=installed; exit 0; }; echo result=failed; exit 1; \
+            \(noStarts); \
+            { \(aptInstall); } && { \(stop)echo result=installed; exit 0; }; echo result=failed; exit 1; \
             elif command -v dnf >/dev/null 2>&1 || command -v yum >/dev/null 2>&1; then \
             pm=$(command -v dnf >/dev/null 2>&1 && echo dnf || echo yum); echo "manager=$pm"; \
             for p in \(dnfList); do if rpm -q "$p" >/dev/null 2>&1; then echo "present=$p"; \
             else echo "missing=$p"; missing="$missing $p"; fi; done; \
             [ -z "$missing" ] && { echo result=unchanged; exit 0; }; \
-            { \(dnfInstall); } && { echo result=installed; exit 0; }; echo result=failed; exit 1; \
+            { \(dnfInstall); } && { \(stop)echo result=installed; exit 0; }; echo result=failed; exit 1; \
             else echo manager=none; echo 'no apt-get, dnf or yum on this node' >&2; exit 3; fi
             """
     }

@@ -365,6 +365,7 @@ public struct SSHNodeWorker: NodeWorker {
         var manager = ""
         var present: [String] = []
         var missing: [String] = []
+        var stopped: [String] = []
         var word = ""
         for line in output.stdout.text.split(whereSeparator: \.isNewline) {
             guard let equals = line.firstIndex(of: "=") else { continue }
@@ -373,6 +374,7 @@ public struct SSHNodeWorker: NodeWorker {
             case "manager": manager = value
             case "present": present.append(value)
             case "missing": missing.append(value)
+            case "stopped": stopped.append(value)
             case "result": word = value
             default: break
             }
@@ -394,11 +396,12 @@ public struct SSHNodeWorker: NodeWorker {
         }
         switch output.exitStatus {
         case 0:
+            let kept = stopped.isEmpty ? "" : "; \(stopped.joined(separator: ", ")) left stopped and disabled"
             return (
                 .ok,
                 missing.isEmpty
                     ? "all \(present.count) present (\(manager))"
-                    : "installed \(missing.joined(separator: " ")) with \(manager)"
+                    : "installed \(missing.joined(separator: " ")) with \(manager)\(kept)"
             )
         case 3:
             state.fail(.failed, "no_package_manager", "the node has no apt-get, dnf or yum")

@@ -174,6 +174,7 @@ public enum ActionRunner {
         }
         let interrupted = Task.isCancelled
         console.stop()
+        await worker.shutdown()
         await fleet.shutdown()
 
         var logPaths: [String: String] = [:]

@@ -8,6 +8,13 @@ public protocol NodeWorker: Sendable {
     func perform(_ phase: Phase, on node: ClusterNode) async -> HostRecord
     /// `host` or `host:port`, for records of hosts that were never started.
     func address(of node: ClusterNode) -> String
+    /// Says which nodes come next, so the worker may get ready for them (connect). Nothing may change
+    /// on those nodes before their phase is performed.
+    func prefetch(_ nodes: [ClusterNode])
+}
+
+extension NodeWorker {
+    public func prefetch(_ nodes: [ClusterNode]) {}
 }
 
 /// Told when hosts start and finish, for the live view and the journal. Called from worker tasks.
@@ -139,6 +146,9 @@ public enum Orchestrator {
             stopReason = "master \(first.address) did not install (\(first.status.rawValue)), so no agent was touched"
         } else if !agents.isEmpty && !Task.isCancelled {
             observer.note("Health gate: postflight on \(gateMasters.count) master\(gateMasters.count == 1 ? "" : "s").")
+            // Connect to the first agents while the gate runs; nothing runs on them unless it passes.
+            let schedule = policy.agentSchedule(agents: agents.count)
+            worker.prefetch(Array(agents.prefix(schedule.canary > 0 ? schedule.canary : schedule.inFlight)))
             gate = await window(.postflight, gateMasters, limit: policy.parallelism, worker: worker, observer: observer)
             {
                 _ in nil
@@ -161,6 +171,7 @@ public enum Orchestrator {
                 let canaries = Array(agents.prefix(schedule.canary))
                 remaining = Array(agents.dropFirst(schedule.canary))
                 observer.note("Agents: canary \(canaries.map(\.host).joined(separator: ", ")).")
+                worker.prefetch(Array(remaining.prefix(schedule.inFlight)))
                 let ran = await window(.install, canaries, limit: schedule.canary, worker: worker, observer: observer) {
                     _ in nil
                 }
@@ -228,6 +239,8 @@ public enum Orchestrator {
                 next += 1
                 observer.started(node, phase: phase)
                 group.addTask { await worker.perform(phase, on: node) }
+                // The nodes that take the next free slots get ready meanwhile.
+                worker.prefetch(Array(nodes[next..<min(nodes.count, next + max(1, limit))]))
                 return true
             }
             for _ in 0..<max(1, limit) where !startNext() { break }

@@ -4,10 +4,12 @@ import InstallerRender
 import InstallerSSH
 import Synchronization
 
-/// Does a phase on a node over SSH: one session per host and phase, the steps of ``NodePlanner`` in
-/// order, stopping at the first failed step. Everything is written to the host's log and the journal.
+/// Does a phase on a node over SSH: the steps of ``NodePlanner`` in order, stopping at the first failed
+/// step, on the host's session (kept across phases and opened ahead by ``prefetch(_:)``). Everything is
+/// written to the host's log and the journal. Call ``shutdown()`` at the end of the run.
 public struct SSHNodeWorker: NodeWorker {
     public var fleet: SSHFleet
+    private let links: SessionLinks
     /// The SSH target of each node, by host.
     public var targets: [String: SSHTarget]
     public var planner: NodePlanner
@@ -28,6 +30,7 @@ public struct SSHNodeWorker: NodeWorker {
         liveOutput: OutputHandler?
     ) {
         self.fleet = fleet
+        self.links = SessionLinks(fleet: fleet)
         self.targets = targets
         self.planner = planner
         self.recorder = recorder
@@ -40,6 +43,18 @@ public struct SSHNodeWorker: NodeWorker {
 
     public func address(of node: ClusterNode) -> String { targets[node.host]?.label ?? node.host }
 
+    /// Starts connecting to these nodes, to be ready when their turn comes.
+    public func prefetch(_ nodes: [ClusterNode]) {
+        for node in nodes {
+            if let target = targets[node.host] { links.prefetch(target) }
+        }
+    }
+
+    /// Closes every session of the run.
+    public func shutdown() async {
+        await links.closeAll()
+    }
+
     public func perform(_ phase: Phase, on node: ClusterNode) async -> HostRecord {
         let address = address(of: node)
         let state = HostState(HostRecord(node: node, address: address, status: .ok))
@@ -51,7 +66,7 @@ public struct SSHNodeWorker: NodeWorker {
         recorder.log(address, "== \(phase) on \(node.host) (\(node.role)), as \(target.user)@\(target.label)")
         let steps = planner.plan(phase, for: node)
         do throws(SSHError) {
-            try await fleet.withSession(target) { session throws(SSHError) in
+            try await links.withSession(target) { session throws(SSHError) in
                 for step in steps {
                     guard try await execute(step, session: session, state: state) else { break }
                 }

@@ -1,0 +1,213 @@
+import InstallerSSH
+import Synchronization
+
+/// One SSH session per host, kept open across the phases of a run (a master's install, then its health
+/// gate) and opened ahead of use (the next agents while the masters install), so connecting (TCP, key
+/// exchange, authentication, the node's login session) is off the deploy's critical path.
+///
+/// Each host's session lives in a task of its own that runs the jobs handed to it, one at a time. A job
+/// that throws ends the session: the next job for that host connects afresh. A session idle for a while
+/// is probed (`true`) before it is used; if the probe fails, the job runs on a new connection.
+final class SessionLinks: Sendable {
+    /// After this long without use, a session is probed before a job runs on it.
+    static let probeAfter: Duration = .seconds(5)
+
+    private let fleet: SSHFleet
+    private let links = Mutex<[String: Link]>([:])
+
+    init(fleet: SSHFleet) {
+        self.fleet = fleet
+    }
+
+    /// Starts connecting to `target` unless a session to it is open or opening.
+    func prefetch(_ target: SSHTarget) {
+        _ = link(for: target)
+    }
+
+    /// Runs `body` on the host's session, connecting first when there is none. Throws what `body` or
+    /// the connection threw; cancelling the calling task cancels the command in flight.
+    func withSession(
+        _ target: SSHTarget,
+        _ body: @escaping @Sendable (SSHSession) async throws(SSHError) -> Void
+    ) async throws(SSHError) {
+        for _ in 0..<2 {
+            let link = link(for: target)
+            switch await link.run(body) {
+            case .done: return
+            case .failed(let error): throw error
+            case .stale: continue  // the kept session was gone before the job began: once more, connected afresh
+            }
+        }
+        throw SSHError(.disconnected, host: target.label, "the connection closed twice before the command could start")
+    }
+
+    /// Closes every session (politely) and waits for them.
+    func closeAll() async {
+        let all = links.withLock { links in
+            defer { links.removeAll() }
+            return Array(links.values)
+        }
+        for link in all { link.close() }
+        for link in all { await link.finished() }
+    }
+
+    private func link(for target: SSHTarget) -> Link {
+        let key = target.label
+        return links.withLock { links in
+            if let existing = links[key], existing.isOpen { return existing }
+            let link = Link()
+            links[key] = link
+            link.start(fleet: fleet, target: target) { [weak self] ended in
+                self?.links.withLock { links in
+                    if links[key] === ended { links[key] = nil }
+                }
+            }
+            return link
+        }
+    }
+}
+
+/// One host's session task and the jobs waiting for it.
+private final class Link: Sendable {
+    typealias Body = @Sendable (SSHSession) async throws(SSHError) -> Void
+
+    enum Outcome: Sendable {
+        case done
+        case failed(SSHError)
+        /// The session died while kept: the job did not start.
+        case stale
+    }
+
+    struct Job: Sendable {
+        var body: Body
+        var done: CheckedContinuation<Outcome, Never>
+    }
+
+    private struct State {
+        var queue: [Job] = []
+        var waiter: CheckedContinuation<Job?, Never>?
+        var closed = false
+        /// The session is up (jobs run on it); until then, closing cancels the connect.
+        var connected = false
+        var task: Task<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    var isOpen: Bool { state.withLock { !$0.closed } }
+
+    func start(fleet: SSHFleet, target: SSHTarget, ended: @escaping @Sendable (Link) -> Void) {
+        let task = Task {
+            var failure = SSHError(.disconnected, host: target.label, "the session was closed")
+            do throws(SSHError) {
+                try await fleet.withSession(target) { session throws(SSHError) in
+                    self.state.withLock { $0.connected = true }
+                    var lastUsed = ContinuousClock.now
+                    while let job = await self.next() {
+                        if ContinuousClock.now - lastUsed > SessionLinks.probeAfter {
+                            let probe = try? await session.run(
+                                "true",
+                                options: ExecOptions(captureLimit: 1024, totalTimeout: .seconds(10))
+                            )
+                            if probe?.termination.isSuccess != true {
+                                job.done.resume(returning: .stale)
+                                throw SSHError(.disconnected, host: target.label, "the kept session no longer answers")
+                            }
+                        }
+                        do throws(SSHError) {
+                            try await job.body(session)
+                        } catch {
+                            job.done.resume(returning: .failed(error))
+                            throw error
+                        }
+                        job.done.resume(returning: .done)
+                        lastUsed = .now
+                    }
+                }
+            } catch {
+                failure = error
+            }
+            self.close(failing: failure)
+            ended(self)
+        }
+        state.withLock { $0.task = task }
+    }
+
+    /// Hands `body` to the session task and waits for it to run.
+    func run(_ body: @escaping Body) async -> Outcome {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let job = Job(body: body, done: continuation)
+                let handed = state.withLock { state -> Bool in
+                    guard !state.closed else { return false }
+                    if let waiter = state.waiter {
+                        state.waiter = nil
+                        waiter.resume(returning: job)
+                    } else {
+                        state.queue.append(job)
+                    }
+                    return true
+                }
+                if !handed { continuation.resume(returning: .stale) }
+            }
+        } onCancel: {
+            cancel()
+        }
+    }
+
+    /// The next job, or nil once the link is closed. Called by the session task only.
+    private func next() async -> Job? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                state.withLock { state in
+                    if !state.queue.isEmpty {
+                        continuation.resume(returning: state.queue.removeFirst())
+                    } else if state.closed {
+                        continuation.resume(returning: nil)
+                    } else {
+                        state.waiter = continuation
+                    }
+                }
+            }
+        } onCancel: {
+            close()
+        }
+    }
+
+    /// No more jobs: the session task finishes the one it runs, then closes the session; a connect still
+    /// under way is cancelled.
+    func close() {
+        let (waiter, connecting) = state.withLock { state in
+            state.closed = true
+            defer { state.waiter = nil }
+            return (state.waiter, state.connected ? nil : state.task)
+        }
+        waiter?.resume(returning: nil)
+        connecting?.cancel()
+    }
+
+    /// Closed for good: jobs still queued get `failure`, or `stale` when they may run on a new session.
+    private func close(failing failure: SSHError) {
+        let (queued, waiter, connected) = state.withLock { state in
+            state.closed = true
+            defer {
+                state.queue.removeAll()
+                state.waiter = nil
+            }
+            return (state.queue, state.waiter, state.connected)
+        }
+        waiter?.resume(returning: nil)
+        // Never connected: the connect error is the answer. Connected: the next job may get a new session.
+        let outcome: Outcome = !connected || failure.code == .cancelled ? .failed(failure) : .stale
+        for job in queued { job.done.resume(returning: outcome) }
+    }
+
+    /// Cancels the session task (Ctrl-C): the command in flight stops within about two seconds.
+    private func cancel() {
+        state.withLock { $0.task }?.cancel()
+    }
+
+    func finished() async {
+        await state.withLock { $0.task }?.value
+    }
+}

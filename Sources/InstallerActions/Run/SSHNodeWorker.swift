@@ -10,6 +10,8 @@ import Synchronization
 public struct SSHNodeWorker: NodeWorker {
     public var fleet: SSHFleet
     private let links: SessionLinks
+    /// What this run has seen of each host's files (uploaded or checked).
+    private let verified = VerifiedFiles()
     /// The SSH target of each node, by host.
     public var targets: [String: SSHTarget]
     public var planner: NodePlanner
@@ -43,10 +45,22 @@ public struct SSHNodeWorker: NodeWorker {
 
     public func address(of node: ClusterNode) -> String { targets[node.host]?.label ?? node.host }
 
-    /// Starts connecting to these nodes, to be ready when their turn comes.
+    /// Starts connecting to these nodes, to be ready when their turn comes, and checks (read only) whether
+    /// they have this run's dcos_install.sh already, so that their upload step needs no round trip.
     public func prefetch(_ nodes: [ClusterNode]) {
+        let remote = planner.scriptPath
+        let sha256 = planner.serve?.installScriptSHA256 ?? ""
         for node in nodes {
-            if let target = targets[node.host] { links.prefetch(target) }
+            guard let target = targets[node.host] else { continue }
+            links.prefetch(target) { [verified] session in
+                guard !sha256.isEmpty,
+                    let existing = try? await session.run(
+                        RemoteScripts.sha256(remote),
+                        options: ExecOptions(captureLimit: 4096)
+                    )
+                else { return }
+                verified.record(host: target.label, path: remote, sha256: existing.stdout.text.trimmed)
+            }
         }
     }
 
@@ -237,9 +251,17 @@ public struct SSHNodeWorker: NodeWorker {
         sha256: String,
         mode: Int32
     ) async throws(SSHError) -> (StepRecord.Result, String) {
+        let host = session.target.label
         if !sha256.isEmpty {
+            // This run uploaded it or found it there already (the driver is the only writer of that path).
+            if verified.sha256(host: host, path: remote) == sha256 {
+                return (.unchanged, "the node has this SHA-256 (checked earlier in this run)")
+            }
             let existing = try await session.run(RemoteScripts.sha256(remote), options: ExecOptions(captureLimit: 4096))
-            if existing.stdout.text.trimmed == sha256 { return (.unchanged, "the node has this SHA-256 already") }
+            if existing.stdout.text.trimmed == sha256 {
+                verified.record(host: host, path: remote, sha256: sha256)
+                return (.unchanged, "the node has this SHA-256 already")
+            }
         }
         let directory = remote.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         let sent: UploadReport
@@ -264,6 +286,7 @@ public struct SSHNodeWorker: NodeWorker {
                 )
             }
         }
+        verified.record(host: host, path: remote, sha256: sent.sha256)
         return (.ok, "\(sent.bytes) bytes, SHA-256 \(sent.sha256) checked on the node")
     }
 
@@ -475,5 +498,18 @@ final class HostState: Sendable {
 extension Duration {
     var milliseconds: Int {
         Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+/// The SHA-256 of node files as this run last saw them, by host and path.
+final class VerifiedFiles: Sendable {
+    private let files = Mutex<[String: String]>([:])
+
+    func sha256(host: String, path: String) -> String? {
+        files.withLock { $0[host + "\u{0}" + path] }
+    }
+
+    func record(host: String, path: String, sha256: String) {
+        files.withLock { $0[host + "\u{0}" + path] = sha256 }
     }
 }

@@ -19,9 +19,11 @@ final class SessionLinks: Sendable {
         self.fleet = fleet
     }
 
-    /// Starts connecting to `target` unless a session to it is open or opening.
-    func prefetch(_ target: SSHTarget) {
-        _ = link(for: target)
+    /// Starts connecting to `target` unless a session to it is open or opening; then runs `warmUp` on
+    /// the new session (read-only work that saves time later, such as checking a file).
+    func prefetch(_ target: SSHTarget, warmUp: (@Sendable (SSHSession) async -> Void)? = nil) {
+        let (link, isNew) = linkAndIsNew(for: target)
+        if isNew, let warmUp { link.submit { session in await warmUp(session) } }
     }
 
     /// Runs `body` on the host's session, connecting first when there is none. Throws what `body` or
@@ -52,9 +54,13 @@ final class SessionLinks: Sendable {
     }
 
     private func link(for target: SSHTarget) -> Link {
+        linkAndIsNew(for: target).0
+    }
+
+    private func linkAndIsNew(for target: SSHTarget) -> (Link, Bool) {
         let key = target.label
         return links.withLock { links in
-            if let existing = links[key], existing.isOpen { return existing }
+            if let existing = links[key], existing.isOpen { return (existing, false) }
             let link = Link()
             links[key] = link
             link.start(fleet: fleet, target: target) { [weak self] ended in
@@ -62,7 +68,7 @@ final class SessionLinks: Sendable {
                     if links[key] === ended { links[key] = nil }
                 }
             }
-            return link
+            return (link, true)
         }
     }
 }
@@ -80,7 +86,8 @@ private final class Link: Sendable {
 
     struct Job: Sendable {
         var body: Body
-        var done: CheckedContinuation<Outcome, Never>
+        /// Nil for a job nobody waits for (a warm-up).
+        var done: CheckedContinuation<Outcome, Never>?
     }
 
     private struct State {
@@ -110,17 +117,17 @@ private final class Link: Sendable {
                                 options: ExecOptions(captureLimit: 1024, totalTimeout: .seconds(10))
                             )
                             if probe?.termination.isSuccess != true {
-                                job.done.resume(returning: .stale)
+                                job.done?.resume(returning: .stale)
                                 throw SSHError(.disconnected, host: target.label, "the kept session no longer answers")
                             }
                         }
                         do throws(SSHError) {
                             try await job.body(session)
                         } catch {
-                            job.done.resume(returning: .failed(error))
+                            job.done?.resume(returning: .failed(error))
                             throw error
                         }
-                        job.done.resume(returning: .done)
+                        job.done?.resume(returning: .done)
                         lastUsed = .now
                     }
                 }
@@ -133,22 +140,33 @@ private final class Link: Sendable {
         state.withLock { $0.task = task }
     }
 
+    /// Queues `body` without waiting for it. It must not throw.
+    func submit(_ body: @escaping @Sendable (SSHSession) async -> Void) {
+        hand(Job(body: { session in await body(session) }, done: nil))
+    }
+
+    /// Queues a job; false when the link is closed.
+    @discardableResult
+    private func hand(_ job: Job) -> Bool {
+        let waiter = state.withLock { state -> CheckedContinuation<Job?, Never>?? in
+            guard !state.closed else { return .none }
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return .some(waiter)
+            }
+            state.queue.append(job)
+            return .some(nil)
+        }
+        guard let waiter else { return false }
+        waiter?.resume(returning: job)
+        return true
+    }
+
     /// Hands `body` to the session task and waits for it to run.
     func run(_ body: @escaping Body) async -> Outcome {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let job = Job(body: body, done: continuation)
-                let handed = state.withLock { state -> Bool in
-                    guard !state.closed else { return false }
-                    if let waiter = state.waiter {
-                        state.waiter = nil
-                        waiter.resume(returning: job)
-                    } else {
-                        state.queue.append(job)
-                    }
-                    return true
-                }
-                if !handed { continuation.resume(returning: .stale) }
+                if !hand(Job(body: body, done: continuation)) { continuation.resume(returning: .stale) }
             }
         } onCancel: {
             cancel()
@@ -199,7 +217,7 @@ private final class Link: Sendable {
         waiter?.resume(returning: nil)
         // Never connected: the connect error is the answer. Connected: the next job may get a new session.
         let outcome: Outcome = !connected || failure.code == .cancelled ? .failed(failure) : .stale
-        for job in queued { job.done.resume(returning: outcome) }
+        for job in queued { job.done?.resume(returning: outcome) }
     }
 
     /// Cancels the session task (Ctrl-C): the command in flight stops within about two seconds.

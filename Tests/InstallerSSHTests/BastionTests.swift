@@ -8,7 +8,8 @@ import Testing
 
 let isRoot = getuid() == 0
 
-/// A network namespace with a veth pair: the host side has 198.18.0.1/24, the namespace 198.18.0.2/24.
+/// A network namespace with a veth pair: the host side has 198.18.0.249/30, the namespace 198.18.0.250/30.
+/// A /30 at the top of the test range, so it never meets the testbed's bridge (198.18.0.1/24, hosts from .2).
 final class NetworkNamespace {
     let name: String
 
@@ -20,9 +21,9 @@ final class NetworkNamespace {
         do {
             try await sh("/usr/sbin/ip", ["link", "add", hostSide, "type", "veth", "peer", "name", nsSide])
             try await sh("/usr/sbin/ip", ["link", "set", nsSide, "netns", name])
-            try await sh("/usr/sbin/ip", ["addr", "add", "198.18.0.1/24", "dev", hostSide])
+            try await sh("/usr/sbin/ip", ["addr", "add", "198.18.0.249/30", "dev", hostSide])
             try await sh("/usr/sbin/ip", ["link", "set", hostSide, "up"])
-            try await exec(["ip", "addr", "add", "198.18.0.2/24", "dev", nsSide])
+            try await exec(["ip", "addr", "add", "198.18.0.250/30", "dev", nsSide])
             try await exec(["ip", "link", "set", nsSide, "up"])
             try await exec(["ip", "link", "set", "lo", "up"])
         } catch {
@@ -57,9 +58,9 @@ final class BastionTests {
     }
 
     @Test func targetsReachableOnlyThroughTheJumpHost() async throws {
-        // Inside the namespace: the jump host on 198.18.0.2, two targets on the namespace's own loopback.
+        // Inside the namespace: the jump host on 198.18.0.250, two targets on the namespace's own loopback.
         let jump = try await lab.startSSHD(
-            addresses: ["198.18.0.2"],
+            addresses: ["198.18.0.250"],
             extraConfig: ["LogLevel INFO"],
             netns: namespace.name,
             port: 2222
@@ -68,7 +69,7 @@ final class BastionTests {
         let targetB = try await lab.startSSHD(addresses: ["127.0.0.1"], netns: namespace.name, port: 2202)
         // startSSHD waited for each to listen inside the namespace; the jump host must be reachable from here too.
         try await waitUntil(.seconds(30), "jump host sshd from outside the namespace") {
-            (try? await sh("/usr/bin/timeout", ["5", "bash", "-c", "exec 3<>/dev/tcp/198.18.0.2/2222"])) != nil
+            (try? await sh("/usr/bin/timeout", ["5", "bash", "-c", "exec 3<>/dev/tcp/198.18.0.250/2222"])) != nil
         }
         #expect(jump.port == 2222 && targetA.port == 2201 && targetB.port == 2202)
         // From here, 127.0.0.1:2201 is not the target (nothing listens in our namespace).
@@ -77,7 +78,7 @@ final class BastionTests {
         #expect(direct[0].error?.code == .refused)
 
         let bastion = SSHBastion(
-            host: "198.18.0.2",
+            host: "198.18.0.250",
             port: 2222,
             user: "root",
             authentication: .privateKey(path: lab.key)
@@ -104,7 +105,7 @@ final class BastionTests {
         let recorded = try String(contentsOfFile: knownHosts, encoding: .utf8)
         #expect(recorded.contains("[127.0.0.1]:2201 "))
         #expect(recorded.contains("[127.0.0.1]:2202 "))
-        #expect(recorded.contains("[198.18.0.2]:2222 "))
+        #expect(recorded.contains("[198.18.0.250]:2222 "))
         // The jump host accepted exactly one connection for all twelve sessions.
         let log = try String(contentsOfFile: jump.log, encoding: .utf8)
         #expect(log.components(separatedBy: "Accepted publickey").count - 1 == 1)

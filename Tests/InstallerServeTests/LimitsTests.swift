@@ -31,7 +31,11 @@ struct LimitsTests {
     func slowHeaders() async throws {
         let fixture = try GenconfFixture()
         defer { fixture.remove() }
-        try await withServer(root: fixture.servePath, limits: Self.tight) { port in
+        // A long idle timeout: on a loaded machine, more than `tight`'s 2 s can pass between connecting and
+        // sending, and the idle timeout is not what this tests. The head's 1 s read timeout is.
+        var limits = Self.tight
+        limits.idleTimeout = .seconds(30)
+        try await withServer(root: fixture.servePath, limits: limits) { port in
             let slow = try await TestConnection.connect(port: port, deadline: .seconds(10))
             try await slow.send("GET /dcos_install.sh HTTP/1.1\r\nHost: x\r\n")
             let other = try await request(port: port, "GET", "/dcos_install.sh")

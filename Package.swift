@@ -162,7 +162,10 @@ let package = Package(
         .testTarget(name: "InstallerSSHTests", dependencies: ["InstallerSSH"], swiftSettings: swiftSettings),
         .testTarget(
             name: "InstallerActionsTests",
-            dependencies: ["InstallerActions", "InstallerCluster", "InstallerConfig", "InstallerRender"],
+            dependencies: [
+                "InstallerActions", "InstallerCluster", "InstallerConfig", "InstallerRender", "InstallerSSH",
+                "InstallerTestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -165,6 +165,8 @@ struct ActionsTests {
         )
         #expect(log.contains("--json slave"))
         #expect(log.contains("exit: exit 0"))
+        // One SSH session per host for the run: the gate reuses the master's; each agent logs in once.
+        #expect(cluster.sshd.logins == FakeCluster.all.count)
     }
 
     @Test func reportHasTheDocumentedShape() throws {

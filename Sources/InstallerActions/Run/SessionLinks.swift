@@ -9,14 +9,14 @@ import Synchronization
 /// that throws ends the session: the next job for that host connects afresh. A session idle for a while
 /// is probed (`true`) before it is used; if the probe fails, the job runs on a new connection.
 final class SessionLinks: Sendable {
-    /// After this long without use, a session is probed before a job runs on it.
-    static let probeAfter: Duration = .seconds(5)
-
     private let fleet: SSHFleet
+    /// After this long without use, a session is probed before a job runs on it.
+    private let probeAfter: Duration
     private let links = Mutex<[String: Link]>([:])
 
-    init(fleet: SSHFleet) {
+    init(fleet: SSHFleet, probeAfter: Duration = .seconds(5)) {
         self.fleet = fleet
+        self.probeAfter = probeAfter
     }
 
     /// Starts connecting to `target` unless a session to it is open or opening; then runs `warmUp` on
@@ -63,7 +63,7 @@ final class SessionLinks: Sendable {
             if let existing = links[key], existing.isOpen { return (existing, false) }
             let link = Link()
             links[key] = link
-            link.start(fleet: fleet, target: target) { [weak self] ended in
+            link.start(fleet: fleet, target: target, probeAfter: probeAfter) { [weak self] ended in
                 self?.links.withLock { links in
                     if links[key] === ended { links[key] = nil }
                 }
@@ -103,7 +103,12 @@ private final class Link: Sendable {
 
     var isOpen: Bool { state.withLock { !$0.closed } }
 
-    func start(fleet: SSHFleet, target: SSHTarget, ended: @escaping @Sendable (Link) -> Void) {
+    func start(
+        fleet: SSHFleet,
+        target: SSHTarget,
+        probeAfter: Duration,
+        ended: @escaping @Sendable (Link) -> Void
+    ) {
         let task = Task {
             var failure = SSHError(.disconnected, host: target.label, "the session was closed")
             do throws(SSHError) {
@@ -111,12 +116,18 @@ private final class Link: Sendable {
                     self.state.withLock { $0.connected = true }
                     var lastUsed = ContinuousClock.now
                     while let job = await self.next() {
-                        if ContinuousClock.now - lastUsed > SessionLinks.probeAfter {
+                        if ContinuousClock.now - lastUsed > probeAfter {
                             let probe = try? await session.run(
                                 "true",
-                                options: ExecOptions(captureLimit: 1024, totalTimeout: .seconds(10))
+                                options: ExecOptions(
+                                    captureLimit: 1024,
+                                    sudo: SudoMode.none,
+                                    totalTimeout: .seconds(10)
+                                )
                             )
                             if probe?.termination.isSuccess != true {
+                                // Closed first, so the job's second try gets a new link, not this one.
+                                self.state.withLock { $0.closed = true }
                                 job.done?.resume(returning: .stale)
                                 throw SSHError(.disconnected, host: target.label, "the kept session no longer answers")
                             }
@@ -124,6 +135,7 @@ private final class Link: Sendable {
                         do throws(SSHError) {
                             try await job.body(session)
                         } catch {
+                            self.state.withLock { $0.closed = true }
                             job.done?.resume(returning: .failed(error))
                             throw error
                         }

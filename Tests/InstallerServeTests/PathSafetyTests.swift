@@ -65,23 +65,14 @@ struct PathSafetyTests {
         }
     }
 
-    @Test("A symbolic link that stays inside serve/ is followed")
-    func linkInside() async throws {
+    /// A symbolic link that stays inside serve/ is followed; a literal `.` segment names its directory (apt
+    /// asks for `./Packages` of a flat repository).
+    @Test("Targets that stay inside serve/ are served", arguments: ["/link-inside", "/./dcos_install.sh"])
+    func insideTargets(_ target: String) async throws {
         let fixture = try GenconfFixture()
         defer { fixture.remove() }
         try await withServer(root: fixture.servePath) { port in
-            let response = try await request(port: port, "GET", "/link-inside")
-            #expect(response.status == 200)
-            #expect(response.body == GenconfFixture.installScript)
-        }
-    }
-
-    @Test("A literal dot segment names its directory (apt's flat repositories ask for ./Packages)")
-    func dotSegment() async throws {
-        let fixture = try GenconfFixture()
-        defer { fixture.remove() }
-        try await withServer(root: fixture.servePath) { port in
-            let response = try await request(port: port, "GET", "/./dcos_install.sh")
+            let response = try await request(port: port, "GET", target)
             #expect(response.status == 200)
             #expect(response.body == GenconfFixture.installScript)
         }

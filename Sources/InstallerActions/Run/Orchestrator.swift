@@ -119,6 +119,7 @@ public enum Orchestrator {
         var records: [String: HostRecord] = done.filter { entry in nodes.contains { $0.host == entry.key } }
         let masters = nodes.filter { $0.role == .master && done[$0.host] == nil }
         let agents = nodes.filter { $0.role != .master && done[$0.host] == nil }
+        let schedule = policy.agentSchedule(agents: agents.count)
         var stopReason: String?
         var gate: [HostRecord] = []
 
@@ -147,7 +148,6 @@ public enum Orchestrator {
         } else if !agents.isEmpty && !Task.isCancelled {
             observer.note("Health gate: postflight on \(gateMasters.count) master\(gateMasters.count == 1 ? "" : "s").")
             // Connect to the first agents while the gate runs; nothing runs on them unless it passes.
-            let schedule = policy.agentSchedule(agents: agents.count)
             worker.prefetch(Array(agents.prefix(schedule.canary > 0 ? schedule.canary : schedule.inFlight)))
             gate = await window(.postflight, gateMasters, limit: policy.parallelism, worker: worker, observer: observer)
             {
@@ -164,7 +164,6 @@ public enum Orchestrator {
             }
         }
         if stopReason == nil && !agents.isEmpty && !Task.isCancelled {
-            let schedule = policy.agentSchedule(agents: agents.count)
             var failures = 0
             var remaining = agents
             if schedule.canary > 0 {

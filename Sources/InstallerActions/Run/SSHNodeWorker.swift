@@ -53,13 +53,7 @@ public struct SSHNodeWorker: NodeWorker {
         for node in nodes {
             guard let target = targets[node.host] else { continue }
             links.prefetch(target) { [verified] session in
-                guard !sha256.isEmpty,
-                    let existing = try? await session.run(
-                        RemoteScripts.sha256(remote),
-                        options: ExecOptions(captureLimit: 4096)
-                    )
-                else { return }
-                verified.record(host: target.label, path: remote, sha256: existing.stdout.text.trimmed)
+                if !sha256.isEmpty { _ = try? await verified.check(remote, on: session) }
             }
         }
     }
@@ -257,9 +251,7 @@ public struct SSHNodeWorker: NodeWorker {
             if verified.sha256(host: host, path: remote) == sha256 {
                 return (.unchanged, "the node has this SHA-256 (checked earlier in this run)")
             }
-            let existing = try await session.run(RemoteScripts.sha256(remote), options: ExecOptions(captureLimit: 4096))
-            if existing.stdout.text.trimmed == sha256 {
-                verified.record(host: host, path: remote, sha256: sha256)
+            if try await verified.check(remote, on: session) == sha256 {
                 return (.unchanged, "the node has this SHA-256 already")
             }
         }
@@ -511,5 +503,13 @@ final class VerifiedFiles: Sendable {
 
     func record(host: String, path: String, sha256: String) {
         files.withLock { $0[host + "\u{0}" + path] = sha256 }
+    }
+
+    /// Reads the SHA-256 of `path` on the session's node ("" when it is absent) and remembers it.
+    func check(_ path: String, on session: SSHSession) async throws(SSHError) -> String {
+        let output = try await session.run(RemoteScripts.sha256(path), options: ExecOptions(captureLimit: 4096))
+        let sha256 = output.stdout.text.trimmed
+        record(host: session.target.label, path: path, sha256: sha256)
+        return sha256
     }
 }

@@ -22,7 +22,7 @@ final class SessionLinks: Sendable {
     /// Starts connecting to `target` unless a session to it is open or opening; then runs `warmUp` on
     /// the new session (read-only work that saves time later, such as checking a file).
     func prefetch(_ target: SSHTarget, warmUp: (@Sendable (SSHSession) async -> Void)? = nil) {
-        let (link, isNew) = linkAndIsNew(for: target)
+        let (link, isNew) = link(for: target)
         if isNew, let warmUp { link.submit { session in await warmUp(session) } }
     }
 
@@ -33,8 +33,7 @@ final class SessionLinks: Sendable {
         _ body: @escaping @Sendable (SSHSession) async throws(SSHError) -> Void
     ) async throws(SSHError) {
         for _ in 0..<2 {
-            let link = link(for: target)
-            switch await link.run(body) {
+            switch await link(for: target).link.run(body) {
             case .done: return
             case .failed(let error): throw error
             case .stale: continue  // the kept session was gone before the job began: once more, connected afresh
@@ -53,11 +52,8 @@ final class SessionLinks: Sendable {
         for link in all { await link.finished() }
     }
 
-    private func link(for target: SSHTarget) -> Link {
-        linkAndIsNew(for: target).0
-    }
-
-    private func linkAndIsNew(for target: SSHTarget) -> (Link, Bool) {
+    /// The host's open link, or a new one (connecting).
+    private func link(for target: SSHTarget) -> (link: Link, isNew: Bool) {
         let key = target.label
         return links.withLock { links in
             if let existing = links[key], existing.isOpen { return (existing, false) }
@@ -160,18 +156,17 @@ private final class Link: Sendable {
     /// Queues a job; false when the link is closed.
     @discardableResult
     private func hand(_ job: Job) -> Bool {
-        let waiter = state.withLock { state -> CheckedContinuation<Job?, Never>?? in
-            guard !state.closed else { return .none }
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return .some(waiter)
+        let (handed, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Job?, Never>?) in
+            guard !state.closed else { return (false, nil) }
+            guard let waiter = state.waiter else {
+                state.queue.append(job)
+                return (true, nil)
             }
-            state.queue.append(job)
-            return .some(nil)
+            state.waiter = nil
+            return (true, waiter)
         }
-        guard let waiter else { return false }
         waiter?.resume(returning: job)
-        return true
+        return handed
     }
 
     /// Hands `body` to the session task and waits for it to run.

@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "InstallerServeTests",
             dependencies: [
-                "InstallerServe",
+                "InstallerServe", "InstallerTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -159,7 +159,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "InstallerSSHTests", dependencies: ["InstallerSSH"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "InstallerSSHTests",
+            dependencies: ["InstallerSSH", "InstallerTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "InstallerActionsTests",
             dependencies: [

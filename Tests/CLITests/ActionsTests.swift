@@ -20,9 +20,9 @@ final class FakeCluster {
     static let publicAgent = "127.0.0.4"
     static let all = [master] + agents + [publicAgent]
 
-    init(_ extra: String = "", bootstrapURL: String? = nil) throws {
+    init(_ extra: String = "", bootstrapURL: String? = nil) async throws {
         workspace = try Workspace()
-        sshd = try LoopbackSSHD(workspace: workspace, addresses: Self.all)
+        sshd = try await LoopbackSSHD.start(workspace: workspace, addresses: Self.all)
         for directory in [state, bootstrap, remote] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
@@ -122,10 +122,10 @@ func hostsByName(_ report: [String: Any]) throws -> [String: [String: Any]] {
     return result
 }
 
-@Suite("SSH actions against a real sshd and the fake node installer", .serialized)
+@Suite("SSH actions against a real sshd and the fake node installer", .serialized, .stopsProcesses)
 struct ActionsTests {
-    @Test func deployRunsMastersThenGateThenCanaryThenBatches() throws {
-        let cluster = try FakeCluster("deploy_canary: 1\ndeploy_max_in_flight: 1")
+    @Test func deployRunsMastersThenGateThenCanaryThenBatches() async throws {
+        let cluster = try await FakeCluster("deploy_canary: 1\ndeploy_max_in_flight: 1")
         let result = try cluster.run(["--deploy", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try jsonObject(result.stdout)
@@ -169,8 +169,8 @@ struct ActionsTests {
         #expect(cluster.sshd.logins == FakeCluster.all.count)
     }
 
-    @Test func reportHasTheDocumentedShape() throws {
-        let cluster = try FakeCluster()
+    @Test func reportHasTheDocumentedShape() async throws {
+        let cluster = try await FakeCluster()
         try cluster.tell("127.0.0.3", "install", "fail")
         let result = try cluster.run(["--deploy", "--json", "--role", "slave"])
         #expect(result.status == 3)
@@ -197,8 +197,8 @@ struct ActionsTests {
         #expect(install["duration_ms"] != nil)
     }
 
-    @Test func agentFailureWithinToleranceThenResumeFinishesOnlyThatHost() throws {
-        let cluster = try FakeCluster("deploy_max_failed_agents: 1\ndeploy_max_in_flight: 1")
+    @Test func agentFailureWithinToleranceThenResumeFinishesOnlyThatHost() async throws {
+        let cluster = try await FakeCluster("deploy_max_failed_agents: 1\ndeploy_max_in_flight: 1")
         try cluster.tell("127.0.0.3", "install", "fail")
         let first = try cluster.run(["--deploy"])
         #expect(first.status == 3, "\(first.stderr)")
@@ -223,8 +223,8 @@ struct ActionsTests {
         #expect((hosts["127.0.0.2"]?["message"] as? String)?.hasPrefix("done in run") == true)
     }
 
-    @Test func agentFailuresBeyondToleranceStopTheRest() throws {
-        let cluster = try FakeCluster("deploy_canary: 1\ndeploy_max_in_flight: 1\ndeploy_max_failed_agents: 0")
+    @Test func agentFailuresBeyondToleranceStopTheRest() async throws {
+        let cluster = try await FakeCluster("deploy_canary: 1\ndeploy_max_in_flight: 1\ndeploy_max_failed_agents: 0")
         try cluster.tell("127.0.0.3", "install", "fail")
         let result = try cluster.run(["--deploy", "--json"])
         #expect(result.status == 3)
@@ -235,8 +235,8 @@ struct ActionsTests {
         #expect(cluster.events(FakeCluster.publicAgent).isEmpty)
     }
 
-    @Test func failingMasterLeavesAgentsUntouched() throws {
-        let cluster = try FakeCluster()
+    @Test func failingMasterLeavesAgentsUntouched() async throws {
+        let cluster = try await FakeCluster()
         try cluster.tell(FakeCluster.master, "install", "fail")
         let result = try cluster.run(["--deploy", "--json"])
         #expect(result.status == 3)
@@ -250,11 +250,11 @@ struct ActionsTests {
         #expect((report["stop_reason"] as? String)?.contains("no agent was touched") == true)
     }
 
-    @Test func failedHealthGateLeavesAgentsUntouched() throws {
-        let cluster = try FakeCluster("postflight_timeout: 2")
+    @Test func failedHealthGateLeavesAgentsUntouched() async throws {
+        let cluster = try await FakeCluster("postflight_timeout: 2")
         try cluster.tell(FakeCluster.master, "postflight", "fail")
         let result = try cluster.run(["--deploy", "--json"])
-        #expect(result.status == 3)
+        #expect(result.status == 3, "stderr: \(result.stderr)")
         let report = try jsonObject(result.stdout)
         let hosts = try hostsByName(report)
         let master = try #require(hosts[FakeCluster.master])
@@ -264,8 +264,8 @@ struct ActionsTests {
         for agent in FakeCluster.agents { #expect(cluster.events(agent).isEmpty) }
     }
 
-    @Test func postflightRepeatsUntilItPasses() throws {
-        let cluster = try FakeCluster()
+    @Test func postflightRepeatsUntilItPasses() async throws {
+        let cluster = try await FakeCluster()
         try cluster.tell(FakeCluster.master, "postflight", "fail-once")
         let result = try cluster.run(["--postflight", "--role", "master", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -274,8 +274,8 @@ struct ActionsTests {
         #expect((steps.last?["detail"] as? String)?.contains("attempt 2") == true)
     }
 
-    @Test func dryRunChangesNothing() throws {
-        let cluster = try FakeCluster()
+    @Test func dryRunChangesNothing() async throws {
+        let cluster = try await FakeCluster()
         let result = try cluster.run(["--deploy", "--dry-run"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("no host is contacted or changed"))
@@ -287,8 +287,8 @@ struct ActionsTests {
         #expect(FakeCluster.all.allSatisfy { cluster.events($0).isEmpty })
     }
 
-    @Test func uninstallAsksForTheClusterName() throws {
-        let cluster = try FakeCluster()
+    @Test func uninstallAsksForTheClusterName() async throws {
+        let cluster = try await FakeCluster()
         let refused = try cluster.run(["--uninstall"], stdin: Data("wrong-name\n".utf8))
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("Not confirmed"))
@@ -303,8 +303,8 @@ struct ActionsTests {
         #expect(yes.status == 0, "\(yes.stderr)")
     }
 
-    @Test func refusedHostIsReportedWhileOthersContinue() throws {
-        let cluster = try FakeCluster("ssh_host_overrides: {\"127.0.0.3\": {port: 1}}\ndeploy_max_failed_agents: 1")
+    @Test func refusedHostIsReportedWhileOthersContinue() async throws {
+        let cluster = try await FakeCluster("ssh_host_overrides: {\"127.0.0.3\": {port: 1}}\ndeploy_max_failed_agents: 1")
         let result = try cluster.run(["--deploy", "--json"])
         #expect(result.status == 3)
         let hosts = try hostsByName(try jsonObject(result.stdout))
@@ -315,8 +315,8 @@ struct ActionsTests {
         #expect(hosts[FakeCluster.publicAgent]?["status"] as? String == "ok")
     }
 
-    @Test func preflightPrintsOneHostByCheckTable() throws {
-        let cluster = try FakeCluster()
+    @Test func preflightPrintsOneHostByCheckTable() async throws {
+        let cluster = try await FakeCluster()
         try cluster.tell("127.0.0.2", "preflight", "fail")
         let result = try cluster.run(["--preflight"])
         #expect(result.status == 3)
@@ -332,8 +332,8 @@ struct ActionsTests {
         #expect(result.stdout.contains("machine id"))
     }
 
-    @Test func preflightJSONCarriesNodeAndClusterChecks() throws {
-        let cluster = try FakeCluster("master_list: [127.0.0.1]\nagent_list: []\npublic_agent_list: []")
+    @Test func preflightJSONCarriesNodeAndClusterChecks() async throws {
+        let cluster = try await FakeCluster("master_list: [127.0.0.1]\nagent_list: []\npublic_agent_list: []")
         let result = try cluster.run(["--preflight", "--json"])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         let master = try #require(try hostsByName(try jsonObject(result.stdout))[FakeCluster.master])
@@ -345,8 +345,8 @@ struct ActionsTests {
         #expect(checks.first { $0["name"] as? String == "memory" }?["severity"] as? String == "warning")
     }
 
-    @Test func unreachableBootstrapURLFailsPreflight() throws {
-        let cluster = try FakeCluster(
+    @Test func unreachableBootstrapURLFailsPreflight() async throws {
+        let cluster = try await FakeCluster(
             "master_list: [127.0.0.1]\nagent_list: []\npublic_agent_list: []",
             bootstrapURL: "http://127.0.0.1:1"
         )
@@ -355,8 +355,8 @@ struct ActionsTests {
         #expect(result.stdout.contains("bootstrap-url"))
     }
 
-    @Test func installPrereqsFindsInstalledPackagesAndChangesNothing() throws {
-        let cluster = try FakeCluster("master_list: [127.0.0.1]\nagent_list: []\npublic_agent_list: []")
+    @Test func installPrereqsFindsInstalledPackagesAndChangesNothing() async throws {
+        let cluster = try await FakeCluster("master_list: [127.0.0.1]\nagent_list: []\npublic_agent_list: []")
         let templates = cluster.workspace.root + "/templates"
         try FileManager.default.copyItem(atPath: Repo.templates, toPath: templates)
         // The shipped release's roles: section, swapped for one whose prerequisites this machine has, so
@@ -389,8 +389,8 @@ struct ActionsTests {
         #expect(withoutPrerequisites.stderr.contains("names no prerequisites under roles:"))
     }
 
-    @Test func interruptWritesTheReportAndResumeFinishes() throws {
-        let cluster = try FakeCluster("deploy_canary: 1")
+    @Test func interruptWritesTheReportAndResumeFinishes() async throws {
+        let cluster = try await FakeCluster("deploy_canary: 1")
         try cluster.tell("127.0.0.2", "sleep", "30")
         var environment = ProcessInfo.processInfo.environment
         environment["DCOS_INSTALL_REMOTE_DIR"] = cluster.remote
@@ -427,8 +427,8 @@ struct ActionsTests {
         #expect(cluster.events(FakeCluster.master).filter { $0.0 == "install-start" }.count == 1)
     }
 
-    @Test func usageErrors() throws {
-        let cluster = try FakeCluster()
+    @Test func usageErrors() async throws {
+        let cluster = try await FakeCluster()
         let both = try cluster.run(["--deploy", "--preflight"])
         #expect(both.status == 2)
         let yes = try cluster.run(["--deploy", "--yes"])

@@ -6,11 +6,11 @@ import Testing
     import Glibc
 #endif
 
-@Suite("--exec over SSH against a real sshd", .serialized)
+@Suite("--exec over SSH against a real sshd", .serialized, .stopsProcesses)
 struct ExecTests {
-    static func cluster(_ extra: String = "") throws -> (Workspace, LoopbackSSHD) {
+    static func cluster(_ extra: String = "") async throws -> (Workspace, LoopbackSSHD) {
         let workspace = try Workspace()
-        let sshd = try LoopbackSSHD(workspace: workspace)
+        let sshd = try await LoopbackSSHD.start(workspace: workspace)
         try workspace.writeConfig(
             """
             cluster_name: exec-test
@@ -28,8 +28,8 @@ struct ExecTests {
         return (workspace, sshd)
     }
 
-    @Test func runsOnEveryNodeWithHostPrefixes() throws {
-        let (workspace, sshd) = try Self.cluster()
+    @Test func runsOnEveryNodeWithHostPrefixes() async throws {
+        let (workspace, sshd) = try await Self.cluster()
         let result = try runCLI(["--exec", "echo out-$((6*7)); echo err-line >&2"], directory: workspace.root)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("127.0.0.1:\(sshd.port) | out-42"))
@@ -41,9 +41,8 @@ struct ExecTests {
         #expect(knownHosts.contains("[127.0.0.1]:\(sshd.port) ssh-ed25519"))
     }
 
-    @Test func failingNodeGivesExitThreeAndAJSONReport() throws {
-        let (workspace, sshd) = try Self.cluster()
-        defer { withExtendedLifetime(sshd) {} }
+    @Test func failingNodeGivesExitThreeAndAJSONReport() async throws {
+        let (workspace, _) = try await Self.cluster()
         let result = try runCLI(["--exec", "echo before; exit 5", "--json"], directory: workspace.root)
         #expect(result.status == 3)
         let report = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
@@ -59,20 +58,19 @@ struct ExecTests {
         }
     }
 
-    @Test func roleAndHostsSelectNodes() throws {
-        let (workspace, sshd) = try Self.cluster()
+    @Test func roleAndHostsSelectNodes() async throws {
+        let (workspace, sshd) = try await Self.cluster()
         let agents = try runCLI(["--exec", "echo hi", "--role", "slave"], directory: workspace.root)
         #expect(agents.status == 0)
         #expect(agents.stdout.contains("127.0.0.2:\(sshd.port) | hi"))
         #expect(!agents.stdout.contains("127.0.0.1:"))
-        defer { withExtendedLifetime(sshd) {} }
         let unknown = try runCLI(["--exec", "true", "--hosts", "10.99.0.1"], directory: workspace.root)
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("10.99.0.1"))
     }
 
-    @Test func unreachableNodeIsClassifiedAndOthersContinue() throws {
-        let (workspace, sshd) = try Self.cluster("ssh_host_overrides: {\"127.0.0.2\": {port: 1}}")
+    @Test func unreachableNodeIsClassifiedAndOthersContinue() async throws {
+        let (workspace, sshd) = try await Self.cluster("ssh_host_overrides: {\"127.0.0.2\": {port: 1}}")
         let result = try runCLI(["--exec", "echo fine", "--json"], directory: workspace.root)
         #expect(result.status == 3)
         let report = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
@@ -83,8 +81,8 @@ struct ExecTests {
         withExtendedLifetime(sshd) {}
     }
 
-    @Test func rsaKeyIsRefusedBeforeConnecting() throws {
-        let (workspace, _) = try Self.cluster()
+    @Test func rsaKeyIsRefusedBeforeConnecting() async throws {
+        let (workspace, _) = try await Self.cluster()
         try FileManager.default.removeItem(atPath: workspace.genconf + "/ssh_key")
         try FileManager.default.removeItem(atPath: workspace.genconf + "/ssh_key.pub")
         _ = try runProcess(
@@ -98,16 +96,16 @@ struct ExecTests {
         #expect(result.stderr.contains("ed25519"))
     }
 
-    @Test func unsupportedExtraOptionIsAConfigError() throws {
-        let (workspace, _) = try Self.cluster("extra_ssh_options: -o StrictHostKeyChecking=no")
+    @Test func unsupportedExtraOptionIsAConfigError() async throws {
+        let (workspace, _) = try await Self.cluster("extra_ssh_options: -o StrictHostKeyChecking=no")
         let result = try runCLI(["--exec", "true"], directory: workspace.root)
         #expect(result.status == 1)
         #expect(result.stderr.contains("extra_ssh_options"))
         #expect(result.stderr.contains("StrictHostKeyChecking=no"))
     }
 
-    @Test func invalidConfigStopsBeforeSSH() throws {
-        let (workspace, _) = try Self.cluster("ssh_port: 0")
+    @Test func invalidConfigStopsBeforeSSH() async throws {
+        let (workspace, _) = try await Self.cluster("ssh_port: 0")
         let result = try runCLI(["--exec", "true"], directory: workspace.root)
         #expect(result.status == 1)
         #expect(result.stderr.contains("ssh_port"))

@@ -9,7 +9,7 @@ import Testing
     import Glibc
 #endif
 
-@Suite("Sessions kept for the run, against a real sshd", .serialized)
+@Suite("Sessions kept for the run, against a real sshd", .serialized, .stopsProcesses)
 struct SessionLinksTests {
     static var user: String { String(cString: getpwuid(getuid())!.pointee.pw_name) }
 
@@ -42,7 +42,7 @@ struct SessionLinksTests {
     @Test("Jobs share one login; a session that died while kept is replaced before the next job")
     func reuseThenReplace() async throws {
         let workspace = try Workspace()
-        let sshd = try LoopbackSSHD(workspace: workspace, addresses: ["127.0.0.1"])
+        let sshd = try await LoopbackSSHD.start(workspace: workspace, addresses: ["127.0.0.1"])
         let fleet = SSHFleet()
         // Probe before every job, so the dead session is noticed at once.
         let links = SessionLinks(fleet: fleet, probeAfter: .zero)
@@ -63,7 +63,7 @@ struct SessionLinksTests {
     @Test("A prefetched session serves the next job; a failed connect is reported as itself")
     func prefetchAndRefused() async throws {
         let workspace = try Workspace()
-        let sshd = try LoopbackSSHD(workspace: workspace, addresses: ["127.0.0.1"])
+        let sshd = try await LoopbackSSHD.start(workspace: workspace, addresses: ["127.0.0.1"])
         let fleet = SSHFleet()
         let links = SessionLinks(fleet: fleet)
         let target = Self.target(workspace, sshd)

@@ -1,12 +1,13 @@
 import Foundation
 import InstallerSSH
+import InstallerTestSupport
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-@Suite("authentication", .serialized)
+@Suite("authentication", .serialized, .stopsProcesses)
 final class AuthTests {
     let lab: SSHLab
     let server: SSHD

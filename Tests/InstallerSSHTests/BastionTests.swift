@@ -1,5 +1,6 @@
 import Foundation
 import InstallerSSH
+import InstallerTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -42,7 +43,7 @@ final class NetworkNamespace {
     }
 }
 
-@Suite("jump host", .enabled(if: isRoot, "needs root for ip netns"), .serialized)
+@Suite("jump host", .enabled(if: isRoot, "needs root for ip netns"), .serialized, .stopsProcesses)
 final class BastionTests {
     let lab: SSHLab
     let namespace: NetworkNamespace

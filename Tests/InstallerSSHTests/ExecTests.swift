@@ -1,8 +1,9 @@
 import Foundation
 import InstallerSSH
+import InstallerTestSupport
 import Testing
 
-@Suite("exec against a real sshd", .serialized)
+@Suite("exec against a real sshd", .serialized, .stopsProcesses)
 final class ExecTests {
     let lab: SSHLab
     let server: SSHD

@@ -1,5 +1,6 @@
 import Foundation
 import InstallerSSH
+import InstallerTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -12,7 +13,7 @@ func threadCount() -> Int {
     return Int(line.split(separator: "\t").last.map(String.init) ?? "") ?? -1
 }
 
-@Suite("fleet fan-out", .serialized)
+@Suite("fleet fan-out", .serialized, .stopsProcesses)
 final class FleetTests {
     let lab: SSHLab
 
@@ -97,7 +98,7 @@ final class FleetTests {
 
 /// One process holding 1,000 concurrent sessions. Heavy (about a minute on 2 cores): set
 /// `INSTALLER_SSH_THOUSAND=1` to run it.
-@Suite(.enabled(if: ProcessInfo.processInfo.environment["INSTALLER_SSH_THOUSAND"] != nil))
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["INSTALLER_SSH_THOUSAND"] != nil), .stopsProcesses)
 final class ThousandSessionsTests {
     @Test func thousandConcurrentSessions() async throws {
         let lab = try await SSHLab()

@@ -1,8 +1,9 @@
 import Foundation
 import InstallerSSH
+import InstallerTestSupport
 import Testing
 
-@Suite("host-key policies")
+@Suite("host-key policies", .stopsProcesses)
 final class HostKeyTests {
     let lab: SSHLab
     let fleet = SSHFleet()

@@ -1,8 +1,9 @@
 import Foundation
 import InstallerSSH
+import InstallerTestSupport
 import Testing
 
-@Suite("SFTP")
+@Suite("SFTP", .stopsProcesses)
 final class SFTPTests {
     let lab: SSHLab
     let server: SSHD

@@ -1,5 +1,6 @@
 import Foundation
 import InstallerSSH
+import InstallerTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -35,7 +36,8 @@ final class SudoUser {
 @Suite(
     "sudo",
     .enabled(if: isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/sudo"), "needs root and sudo"),
-    .serialized
+    .serialized,
+    .stopsProcesses
 )
 final class SudoTests {
     let lab: SSHLab

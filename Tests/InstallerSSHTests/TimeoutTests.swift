@@ -1,5 +1,6 @@
 import Foundation
 import InstallerSSH
+import InstallerTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -49,7 +50,7 @@ final class SilentListener {
     }
 }
 
-@Suite("timeouts and cancellation", .serialized)
+@Suite("timeouts and cancellation", .serialized, .stopsProcesses)
 final class TimeoutTests {
     let lab: SSHLab
     let fleet = SSHFleet()

@@ -1,8 +1,9 @@
 import Foundation
+import InstallerTestSupport
 import Testing
 
 /// The built `dcos_generate_config --serve` on an ephemeral port, driven by curl and by the in-process client.
-@Suite("dcos_generate_config --serve", .serialized)
+@Suite("dcos_generate_config --serve", .serialized, .stopsProcesses)
 struct BinaryTests {
     @Test("Prints its URL, serves with every header, logs each request including refused paths")
     func servesAndLogs() async throws {

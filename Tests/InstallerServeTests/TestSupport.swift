@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import InstallerServe
+import InstallerTestSupport
 import Logging
 import NIOCore
 import NIOPosix
@@ -450,6 +451,7 @@ final class ServerProcess {
             continuation.finish()
         }
         try self.process.run()
+        TestProcesses.register(self.process.processIdentifier)
     }
 
     /// Waits for the "Serving … at http://127.0.0.1:PORT" line.

@@ -1,6 +1,7 @@
 import Foundation
 
 /// Holds `flock` on a file from another process until `release()`: `flock FILE sh -c 'echo locked; read _'`.
+/// Registered with ``TestProcesses``: a test that throws before `release()` does not leave it running.
 public final class LockHolder {
     private let process = Process()
     private let input = Pipe()
@@ -13,6 +14,7 @@ public final class LockHolder {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
+        TestProcesses.register(process.processIdentifier)
         var seen = Data()
         while !seen.contains(UInt8(ascii: "\n")) {
             let chunk = output.fileHandleForReading.availableData
@@ -28,5 +30,6 @@ public final class LockHolder {
     public func release() {
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
+        TestProcesses.forget(process.processIdentifier)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import InstallerSSH
+import InstallerTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -11,10 +12,7 @@ struct LabError: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Starts `program` with posix_spawn (Foundation's Process can hang in waitUntilExit on Linux when
-/// several children run). stdin is /dev/null; stdout and stderr go to the given files.
-/// The child gets a fixed minimal environment plus `environment`: tests call setenv concurrently, and
-/// posix_spawn reading `environ` meanwhile fails with EFAULT.
+/// Starts `program` (registered with ``TestProcesses``, so it cannot outlive the test).
 func spawn(
     _ program: String,
     _ arguments: [String],
@@ -22,39 +20,14 @@ func spawn(
     stdout: String = "/dev/null",
     stderr: String = "/dev/null"
 ) throws -> pid_t {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    let argv = ([program] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    let variables =
-        ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8"]
-        + environment.map { "\($0.key)=\($0.value)" }
-    let envp = variables.map { strdup($0) } + [nil]
-    defer { envp.forEach { free($0) } }
-    var pid: pid_t = 0
-    let rc = posix_spawn(&pid, program, &actions, nil, argv, envp)
-    guard rc == 0 else { throw LabError(description: "cannot start \(program): \(String(cString: strerror(rc)))") }
-    return pid
+    try spawnProcess(program, arguments, environment: environment, stdout: stdout, stderr: stderr)
 }
 
 /// Waits for `pid` and returns its exit status (or 128 + signal).
-func waitFor(_ pid: pid_t) -> Int32 {
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    if status & 0x7f == 0 { return (status >> 8) & 0xff }
-    return 128 + (status & 0x7f)
-}
+func waitFor(_ pid: pid_t) -> Int32 { waitForProcess(pid) }
 
 /// Waits for `pid` on a thread of its own, so the cooperative pool (two threads here) is never blocked.
-func waitForExit(_ pid: pid_t) async -> Int32 {
-    await withCheckedContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(returning: waitFor(pid)) }
-    }
-}
+func waitForExit(_ pid: pid_t) async -> Int32 { await waitForProcessExit(pid) }
 
 /// Runs a program to completion and returns its stdout; throws on a non-zero exit.
 @discardableResult
@@ -90,39 +63,6 @@ func waitUntil(_ timeout: Duration = .seconds(10), _ what: String, _ condition: 
     }
 }
 
-/// True when a TCP connect to address:port succeeds.
-func canConnect(_ address: String, _ port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = UInt16(port).bigEndian
-    inet_pton(AF_INET, address, &addr.sin_addr)
-    return withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    } == 0
-}
-
-/// A TCP port free on `address` right now.
-func freePort(on address: String = "127.0.0.1") -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = 0
-    inet_pton(AF_INET, address, &addr.sin_addr)
-    _ = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: addr.sin_port))
-}
-
 /// A temporary directory with client keys; removed by `cleanup()`.
 final class SSHLab: @unchecked Sendable {
     // @unchecked: written only during init; the list of servers is guarded by `lock`.
@@ -151,7 +91,6 @@ final class SSHLab: @unchecked Sendable {
         authorizedKeys = dir + "/authorized_keys"
         let pubs = try [key, encryptedKey, rsaKey].map { try String(contentsOfFile: $0 + ".pub", encoding: .utf8) }
         try pubs.joined().write(toFile: authorizedKeys, atomically: true, encoding: .utf8)
-        try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
     }
 
     /// A fresh, empty known_hosts path inside the lab.
@@ -175,7 +114,7 @@ final class SSHLab: @unchecked Sendable {
         var config = addresses.map { "ListenAddress \($0.contains(":") ? "[\($0)]" : $0):\(port)" } + extraConfig
         config += [
             "HostKey \(hostKey)",
-            "PidFile \(base)/sshd.pid",
+            "PidFile none",
             "AuthorizedKeysFile \(authorizedKeys)",
             "PasswordAuthentication no",
             "KbdInteractiveAuthentication no",
@@ -191,46 +130,16 @@ final class SSHLab: @unchecked Sendable {
             "LogLevel ERROR",
             "Subsystem sftp internal-sftp",
         ]
-        let configPath = base + "/sshd_config"
-        try (config.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
-        let arguments = ["-D", "-f", configPath, "-E", base + "/sshd.log"]
-        let pid =
-            if let netns {
-                try spawn("/usr/sbin/ip", ["netns", "exec", netns, "/usr/sbin/sshd"] + arguments)
-            } else {
-                try spawn("/usr/sbin/sshd", arguments)
-            }
+        let daemon = try await SSHDaemon.start(directory: base, config: config, addresses: addresses, port: port, netns: netns)
         let server = SSHD(
-            addresses: addresses,
-            port: port,
-            pid: pid,
+            daemon: daemon,
             hostKeyPublic: try String(contentsOfFile: hostKey + ".pub", encoding: .utf8),
             hostKeyFingerprint: try await sh("/usr/bin/ssh-keygen", ["-l", "-f", hostKey + ".pub"]).split(
                 separator: " "
             )[1]
-            .description,
-            log: base + "/sshd.log"
+            .description
         )
         lock.withLock { servers.append(server) }
-        // Generous: on a loaded 2-core CI machine, three hundred tests start at once.
-        for address in addresses where !address.contains(":") {
-            try await waitUntil(.seconds(60), "sshd on \(address):\(port)\(netns.map { " in netns \($0)" } ?? "")") {
-                if let exit = server.exitStatusIfExited() {
-                    let log = (try? String(contentsOfFile: server.log, encoding: .utf8)) ?? ""
-                    Issue.record("sshd exited with status \(exit) before listening: \(log)")
-                    return true
-                }
-                if let netns {
-                    // Inside the namespace, through a process: never a blocking connect on the cooperative pool.
-                    return
-                        (try? await sh(
-                            "/usr/sbin/ip",
-                            ["netns", "exec", netns, "bash", "-c", "exec 3<>/dev/tcp/\(address)/\(port)"]
-                        )) != nil
-                }
-                return canConnect(address, port)
-            }
-        }
         return server
     }
 
@@ -264,22 +173,20 @@ final class SSHLab: @unchecked Sendable {
 
 /// One sshd process started by an `SSHLab`.
 final class SSHD: Sendable {
-    let addresses: [String]
-    let port: Int
-    let pid: pid_t
+    let daemon: SSHDaemon
     let hostKeyPublic: String
     let hostKeyFingerprint: String
-    let log: String
 
-    init(addresses: [String], port: Int, pid: pid_t, hostKeyPublic: String, hostKeyFingerprint: String, log: String) {
-        self.addresses = addresses
-        self.port = port
-        self.pid = pid
+    init(daemon: SSHDaemon, hostKeyPublic: String, hostKeyFingerprint: String) {
+        self.daemon = daemon
         self.hostKeyPublic = hostKeyPublic
         self.hostKeyFingerprint = hostKeyFingerprint
-        self.log = log
     }
 
+    var addresses: [String] { daemon.addresses }
+    var port: Int { daemon.port }
+    var pid: pid_t { daemon.pid }
+    var log: String { daemon.log }
     var address: String { addresses[0] }
 
     /// A known_hosts line for this server under `address`.
@@ -288,18 +195,6 @@ final class SSHD: Sendable {
         return "[\(address ?? self.address)]:\(port) \(parts[0]) \(parts[1])"
     }
 
-    /// The exit status when the process has already exited, nil while it runs. It does not reap the
-    /// process (WNOWAIT), so `stop()` still signals and reaps only our own PID.
-    func exitStatusIfExited() -> Int32? {
-        var info = siginfo_t()
-        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info._sifields._sigchld.si_pid == pid
-        else { return nil }
-        let status = info._sifields._sigchld.si_status
-        return info.si_code == CLD_EXITED ? status : 128 + status
-    }
-
     /// Stops this sshd (by its PID) and reaps it. Idempotent.
-    func stop() {
-        if kill(pid, SIGTERM) == 0 { _ = waitFor(pid) }
-    }
+    func stop() { daemon.stop() }
 }

@@ -22,7 +22,7 @@ extension SSHSession {
         let totalDeadline = started + (options.totalTimeout ?? target.timeouts.commandTotal)
         var stdinBytes = options.stdin
         var remoteCommand = command
-        switch options.sudo ?? target.sudo {
+        switch try await effectiveSudo(options.sudo ?? target.sudo) {
         case .none:
             break
         case .passwordless:

@@ -9,7 +9,7 @@ public struct SSHError: Error, Sendable, CustomStringConvertible, Hashable {
             case resolve, refused, connectTimeout, connect, handshake, handshakeTimeout
             case hostKeyUnknown, hostKeyChanged, authentication, unsupportedKey, configuration
             case commandFailed, signaled, commandTimeout, cancelled, channel, transfer, checksum
-            case disconnected, bastion
+            case disconnected, bastion, privilege
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -54,6 +54,9 @@ public struct SSHError: Error, Sendable, CustomStringConvertible, Hashable {
         public static let disconnected = Code(.disconnected)
         /// The jump host could not be reached or refused to open a tunnel.
         public static let bastion = Code(.bastion)
+        /// The login user is not root and cannot become root (no sudo, sudo asks for a password that was
+        /// not given, or refused the one given).
+        public static let privilege = Code(.privilege)
 
         /// A stable machine-readable name, e.g. `host_key_changed`.
         public var description: String {

@@ -30,6 +30,8 @@ public actor SSHSession {
     /// libssh2 keeps the state of a pending channel open (and SFTP init/open) in the session, not in the
     /// call: two interleaved non-blocking opens would get each other's channel. Opens take turns.
     nonisolated let opening = AsyncSemaphore(1)
+    /// How commands get root on this host, once probed (``privilege()``).
+    var privilegeResult: Result<Privilege, SSHError>?
     /// Notes worth telling the operator (e.g. a host key was recorded).
     public private(set) var notes: [String] = []
 

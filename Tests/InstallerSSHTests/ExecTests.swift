@@ -22,6 +22,17 @@ final class ExecTests {
         }
     }
 
+    @Test("A root login never goes through sudo, whatever ssh_sudo says (minimal hosts have none)")
+    func rootLoginRunsWithoutSudo() async throws {
+        var target = lab.target(server.address, port: server.port)
+        target.sudo = .passwordless
+        let (privilege, out) = try await fleet.withSession(target) { session throws(SSHError) in
+            (try await session.privilege(), try await session.run("echo \"${SUDO_COMMAND:-no sudo}\"; id -u"))
+        }
+        #expect(privilege == Privilege(user: "root", uid: 0, sudo: .none))
+        #expect(out.stdout.text == "no sudo\n0\n")
+    }
+
     @Test func stdoutStderrAndExitStatus() async throws {
         let out = try await run("echo out; echo err >&2; exit 3")
         #expect(out.stdout.text == "out\n")

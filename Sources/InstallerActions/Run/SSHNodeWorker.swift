@@ -74,7 +74,16 @@ public struct SSHNodeWorker: NodeWorker {
         recorder.log(address, "== \(phase) on \(node.host) (\(node.role)), as \(target.user)@\(target.label)")
         let steps = planner.plan(phase, for: node)
         do throws(SSHError) {
-            try await links.withSession(target) { session throws(SSHError) in
+            try await links.withSession(target) { [recorder] session throws(SSHError) in
+                // Before anything runs: can this login become root? (One line per host when it cannot.)
+                try await session.requireRoot()
+                let privilege = try await session.privilege()
+                recorder.log(
+                    address,
+                    privilege.isRoot
+                        ? "logged in as root: commands run without sudo"
+                        : "logged in as \(privilege.user) (uid \(privilege.uid)): commands run through sudo"
+                )
                 for step in steps {
                     guard try await execute(step, session: session, state: state) else { break }
                 }
@@ -257,7 +266,7 @@ public struct SSHNodeWorker: NodeWorker {
         }
         let directory = remote.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         let sent: UploadReport
-        if session.target.sudo == .none {
+        if try await session.privilege().sudo == .none {
             _ = try await require(RemoteScripts.makeDirectory(directory.isEmpty ? "/" : directory), session: session)
             sent = try await session.upload(file: local, to: remote, mode: mode)
         } else {
@@ -437,8 +446,11 @@ public struct SSHNodeWorker: NodeWorker {
             state.fail(.failed, "no_package_manager", "the node has no apt-get, dnf or yum")
             return (.failed, "no package manager")
         default:
+            let why = "(\(output.termination)): \(state.record.stderrTail.last ?? "")"
             let message =
-                "\(manager.isEmpty ? "the package manager" : manager) could not install \(missing.joined(separator: " ")) (\(output.termination)): \(state.record.stderrTail.last ?? "")"
+                missing.isEmpty
+                ? "the package step failed before it could check any package \(why)"
+                : "\(manager.isEmpty ? "the package manager" : manager) could not install \(missing.joined(separator: " ")) \(why)"
             state.fail(.failed, "packages_failed", message)
             return (.failed, message)
         }

@@ -127,12 +127,12 @@ struct DiagnosticsTests {
         #expect(list.sortedByPosition().map(\.key) == ["y", "z", "a", "b"])
     }
 
-    @Test("a duplicated key names both lines")
+    @Test("a duplicated key is reported at its second line, naming the first")
     func duplicateLines() throws {
         let outcome = try Fixture.validate(text: "cluster_name: a\nbootstrap_url: http://x\ncluster_name: b\n")
         let error = try #require(outcome.errors.first)
         #expect(error.key == "cluster_name")
-        #expect(error.message.contains("(lines 1, 3)"))
-        #expect(error.location?.line == 3)
+        #expect(error.message.contains("(first at line 1)"))
+        #expect(error.location == InstallerConfig.SourceLocation(line: 3, column: 1))
     }
 }

@@ -33,7 +33,6 @@ struct LoadingTests {
         BadFile("cluster_name: [unclosed\nbootstrap_url: x\n", key: nil, "Invalid YAML", line: 2),
         BadFile("cluster_name: 'open\n", key: nil, "Invalid YAML", line: 2),
         BadFile("cluster_name: a\n  bootstrap_url: b\n", key: nil, "Invalid YAML", line: 2),
-        BadFile("cluster_name: a\ncluster_name: b\n", key: "cluster_name", "written more than once", line: 2),
         BadFile("? [a, b]\n: c\n", key: nil, "mapping key must be plain text", line: 1),
     ]
 
@@ -45,17 +44,6 @@ struct LoadingTests {
         let error = try #require(match, "got: \(outcome.summary)")
         #expect(error.key == row.key)
         #expect(error.location?.line == row.line, "\(error)")
-    }
-
-    @Test("a key duplicated inside a value is reported with its line")
-    func nestedDuplicate() throws {
-        let outcome = try Fixture.validate(
-            text: "cluster_name: c\ndcos_overlay_network:\n  vtep_mac_oui: a\n  vtep_mac_oui: b\n"
-        )
-        #expect(outcome.document == nil)
-        let error = try #require(outcome.errors.first)
-        #expect(error.message.contains("The key 'vtep_mac_oui' is written more than once"))
-        #expect(error.location != nil)
     }
 
     @Test("a NUL byte is refused as not text, with its line")

@@ -6,13 +6,19 @@ public struct ConfigDocument: Sendable {
     /// The path as shown to the user in messages.
     public let path: String
     public let text: String
+    /// Every top-level entry as written, repeated keys included: the first entry of a key is the one
+    /// that counts (see `duplicateKeys`). Mappings inside values keep their repeated keys the same way.
     public let entries: [YAMLPair]
+    /// Every later occurrence of a key already written in the same mapping, in file order. They are
+    /// errors the validator reports with the rest, not parse failures.
+    public let duplicateKeys: [DuplicateKey]
 
     /// The largest config file we read. A 10,000-node cluster's config is well under 1 MiB.
     public static let maximumSize = 64 * 1024 * 1024
 
     /// Reads and parses a config file. Problems with the file itself (missing, unreadable, not text,
-    /// not YAML, not a mapping, duplicate keys) come back as diagnostics, never as a crash.
+    /// not YAML, not a mapping) come back as diagnostics, never as a crash. Repeated keys do not stop
+    /// the parse: they are in `duplicateKeys`.
     public static func load(path: String) -> (document: ConfigDocument?, diagnostics: [Diagnostic]) {
         let data: Data
         do {
@@ -90,9 +96,9 @@ public struct ConfigDocument: Sendable {
     /// Parses config text. `path` is only used in messages.
     public static func parse(text: String, path: String) -> (document: ConfigDocument?, diagnostics: [Diagnostic]) {
         let root: Node?
+        let originalKeys: [SourceLocation: String]
         do {
-            let parser = try Parser(yaml: text, resolver: .basic, constructor: .default, encoding: .utf8)
-            root = try parser.singleRoot()
+            (root, originalKeys) = try DuplicateTolerantComposer.compose(text)
         } catch let error as YamlError {
             return (nil, [YAMLErrorTranslator(text: text).diagnostic(for: error)])
         } catch {
@@ -110,8 +116,8 @@ public struct ConfigDocument: Sendable {
                 ]
             )
         }
-        var diagnostics: [Diagnostic] = []
-        let value = convert(root, diagnostics: &diagnostics, topLevelKey: nil)
+        var converter = NodeConverter(originalKeys: originalKeys)
+        let value = converter.convert(root, topLevelKey: nil)
         guard case .mapping(let pairs, _) = value else {
             return (
                 nil,
@@ -124,61 +130,15 @@ public struct ConfigDocument: Sendable {
                 ]
             )
         }
-        return (ConfigDocument(path: path, text: text, entries: pairs), diagnostics)
+        return (
+            ConfigDocument(path: path, text: text, entries: pairs, duplicateKeys: converter.duplicateKeys),
+            converter.diagnostics
+        )
     }
 
     static func location(_ mark: Mark?) -> SourceLocation {
         guard let mark else { return SourceLocation(line: 1, column: 1) }
         return SourceLocation(line: mark.line, column: mark.column)
-    }
-
-    private static func convert(_ node: Node, diagnostics: inout [Diagnostic], topLevelKey: String?) -> YAMLValue {
-        switch node {
-        case .scalar(let scalar):
-            let location = location(scalar.mark)
-            if scalar.style == .plain {
-                return .scalar(YAMLScalar(plain: scalar.string, location: location))
-            }
-            return .scalar(YAMLScalar(text: scalar.string, kind: .string, location: location))
-        case .sequence(let sequence):
-            var items: [YAMLValue] = []
-            items.reserveCapacity(sequence.count)
-            for item in sequence { items.append(convert(item, diagnostics: &diagnostics, topLevelKey: topLevelKey)) }
-            return .sequence(items, location(sequence.mark))
-        case .mapping(let mapping):
-            var pairs: [YAMLPair] = []
-            pairs.reserveCapacity(mapping.count)
-            for (key, value) in mapping {
-                guard case .scalar(let keyScalar) = key else {
-                    diagnostics.append(
-                        .error(
-                            topLevelKey,
-                            at: location(key.mark),
-                            "A mapping key must be plain text, not a list or mapping."
-                        )
-                    )
-                    continue
-                }
-                let name = keyScalar.string
-                pairs.append(
-                    YAMLPair(
-                        key: name,
-                        keyLocation: location(keyScalar.mark),
-                        value: convert(value, diagnostics: &diagnostics, topLevelKey: topLevelKey ?? name)
-                    )
-                )
-            }
-            return .mapping(pairs, location(mapping.mark))
-        case .alias(let alias):
-            diagnostics.append(
-                .error(
-                    topLevelKey,
-                    at: location(alias.mark),
-                    "YAML aliases (*name) are not supported in config.yaml; write the value out."
-                )
-            )
-            return .scalar(YAMLScalar(text: "", kind: .null, location: location(alias.mark)))
-        }
     }
 
     private static func firstInvalidUTF8(_ data: Data) -> (line: Int, offset: Int) {
@@ -204,6 +164,78 @@ public struct ConfigDocument: Sendable {
             index += length
         }
         return (line, data.count)
+    }
+}
+
+/// Yams nodes → `YAMLValue`, with the names `DuplicateTolerantComposer` renamed put back, and every
+/// repeated key of a mapping recorded at its own position.
+private struct NodeConverter {
+    let originalKeys: [SourceLocation: String]
+    var diagnostics: [Diagnostic] = []
+    var duplicateKeys: [DuplicateKey] = []
+
+    init(originalKeys: [SourceLocation: String]) {
+        self.originalKeys = originalKeys
+    }
+
+    private func location(_ mark: Mark?) -> SourceLocation { ConfigDocument.location(mark) }
+
+    mutating func convert(_ node: Node, topLevelKey: String?) -> YAMLValue {
+        switch node {
+        case .scalar(let scalar):
+            let location = location(scalar.mark)
+            if scalar.style == .plain {
+                return .scalar(YAMLScalar(plain: scalar.string, location: location))
+            }
+            return .scalar(YAMLScalar(text: scalar.string, kind: .string, location: location))
+        case .sequence(let sequence):
+            var items: [YAMLValue] = []
+            items.reserveCapacity(sequence.count)
+            for item in sequence { items.append(convert(item, topLevelKey: topLevelKey)) }
+            return .sequence(items, location(sequence.mark))
+        case .mapping(let mapping):
+            var pairs: [YAMLPair] = []
+            pairs.reserveCapacity(mapping.count)
+            var firstLocations: [String: SourceLocation] = [:]
+            for (key, value) in mapping {
+                guard case .scalar(let keyScalar) = key else {
+                    diagnostics.append(
+                        .error(
+                            topLevelKey,
+                            at: location(key.mark),
+                            "A mapping key must be plain text, not a list or mapping."
+                        )
+                    )
+                    continue
+                }
+                let keyLocation = location(keyScalar.mark)
+                let name = originalKeys[keyLocation] ?? keyScalar.string
+                if let first = firstLocations[name] {
+                    duplicateKeys.append(
+                        DuplicateKey(name: name, location: keyLocation, firstLocation: first, topLevelKey: topLevelKey)
+                    )
+                } else {
+                    firstLocations[name] = keyLocation
+                }
+                pairs.append(
+                    YAMLPair(
+                        key: name,
+                        keyLocation: keyLocation,
+                        value: convert(value, topLevelKey: topLevelKey ?? name)
+                    )
+                )
+            }
+            return .mapping(pairs, location(mapping.mark))
+        case .alias(let alias):
+            diagnostics.append(
+                .error(
+                    topLevelKey,
+                    at: location(alias.mark),
+                    "YAML aliases (*name) are not supported in config.yaml; write the value out."
+                )
+            )
+            return .scalar(YAMLScalar(text: "", kind: .null, location: location(alias.mark)))
+        }
     }
 }
 
@@ -241,18 +273,17 @@ struct YAMLErrorTranslator {
                 "The file cannot be read as YAML text: \(problem)\(offset.map { " at byte \($0)" } ?? "")."
             )
         case .duplicatedKeysInMapping(let duplicates, let context):
-            let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            let key = duplicates.first ?? ""
-            let lines = topLevelLines(of: key)
-            let location =
-                lines.count > 1
-                ? SourceLocation(line: lines[1], column: 1)
-                : SourceLocation(line: context.mark.line, column: context.mark.column)
-            let seen = lines.count > 1 ? " (lines \(lines.map(String.init).joined(separator: ", ")))" : ""
+            // Only for a key DuplicateTolerantComposer cannot rename in place (written with escapes, a tag,
+            // over several lines, ...): Yams gives the position of its first occurrence, and no document.
+            // The key is named only if it is a configuration key: inside a value it may be a secret.
+            let name = duplicates.first ?? ""
+            let known = ConfigSchema.byName[name] != nil || CalculatedKeys.derivedFrom[name] != nil
+            let mark = context.mark
             return .error(
-                lines.isEmpty ? nil : key,
-                at: location,
-                "The key \(names) is written more than once\(seen). Keep exactly one: YAML would silently use only the last one."
+                nil,
+                at: mark.line >= 1 ? SourceLocation(line: mark.line, column: mark.column) : nil,
+                "\(known ? "The key '\(name)'" : "This key") is written more than once in this mapping; this is the "
+                    + "first one. Keep exactly one. The rest of the file is checked once this is fixed."
             )
         default:
             return .error(nil, at: nil, "Invalid YAML: \(error).")
@@ -270,18 +301,5 @@ struct YAMLErrorTranslator {
             }
         }
         return false
-    }
-
-    private func topLevelLines(of key: String) -> [Int] {
-        var result: [Int] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if line.hasPrefix(key) {
-                let rest = line.dropFirst(key.count).drop { $0 == " " }
-                if rest.hasPrefix(":") { result.append(index + 1) }
-            } else if line.hasPrefix("\"\(key)\"") || line.hasPrefix("'\(key)'") {
-                result.append(index + 1)
-            }
-        }
-        return result
     }
 }

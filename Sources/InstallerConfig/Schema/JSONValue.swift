@@ -131,7 +131,8 @@ extension JSONValue {
         case .sequence(let items, _): self = .array(items.map(JSONValue.init(yaml:)))
         case .mapping(let pairs, _):
             var members: [String: JSONValue] = [:]
-            for pair in pairs { members[pair.key] = JSONValue(yaml: pair.value) }
+            // A repeated key: the first one counts, as at the top level (see DuplicateKey).
+            for pair in pairs where members[pair.key] == nil { members[pair.key] = JSONValue(yaml: pair.value) }
             self = .object(members)
         }
     }

@@ -47,18 +47,21 @@ public struct ConfigValidator {
         return ValidationResult(diagnostics: diagnostics, config: config)
     }
 
+    /// Whether the value of the top-level key `key` is, or may be, a secret: a secret key, or a misspelt
+    /// one (an unknown key whose closest match is a secret). Nothing of such a value may be shown.
+    static func holdsSecret(_ key: String) -> Bool {
+        ValidatedConfig.secretKeys.contains(key)
+            || (ConfigSchema.byName[key] == nil && CalculatedKeys.derivedFrom[key] == nil
+                && Suggestions.closest(to: key, in: ValidatedConfig.secretKeys) != nil)
+    }
+
     /// Lines of the document that carry secret values, for masking in snippets.
     public static func secretLines(in document: ConfigDocument) -> Set<Int> {
         var lines: Set<Int> = []
         let entries = document.entries
         // The last entry's value runs to the end of the file (whatever its shape: nested lists, folded text).
         let lastLine = document.text.utf8.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
-        // A misspelt secret key (an unknown key whose closest match is a secret) is masked too.
-        for (index, entry) in entries.enumerated()
-        where ValidatedConfig.secretKeys.contains(entry.key)
-            || (ConfigSchema.byName[entry.key] == nil && CalculatedKeys.derivedFrom[entry.key] == nil
-                && Suggestions.closest(to: entry.key, in: ValidatedConfig.secretKeys) != nil)
-        {
+        for (index, entry) in entries.enumerated() where holdsSecret(entry.key) {
             let end =
                 index + 1 < entries.count
                 ? entries[index + 1].keyLocation.line - 1 : lastLine
@@ -82,6 +85,7 @@ struct Run {
     init(document: ConfigDocument, stages: Set<ConfigStage>) {
         self.document = document
         self.stages = stages
+        // A repeated key: the first one counts (DuplicateKey's message says so).
         for entry in document.entries where entries[entry.key] == nil { entries[entry.key] = entry }
     }
 
@@ -91,9 +95,11 @@ struct Run {
         diagnostics.append(.error(key, at: location, message))
     }
 
-    /// Unknown keys (with a suggestion) and calculated keys the user must not set.
+    /// Keys written more than once, unknown keys (with a suggestion) and calculated keys the user must
+    /// not set. A repeated key is checked at its first occurrence only, the one that is used.
     mutating func checkKeyNames() {
-        for entry in document.entries {
+        diagnostics += document.duplicateKeys.map(\.diagnostic)
+        for entry in document.entries where entries[entry.key]?.keyLocation == entry.keyLocation {
             let key = entry.key
             if ConfigSchema.byName[key] != nil { continue }
             if let source = CalculatedKeys.derivedFrom[key] {

@@ -139,6 +139,7 @@ let package = Package(
         .testTarget(name: "InstallerConfigTests", dependencies: ["InstallerConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "InstallerRenderTests", dependencies: ["InstallerRender", "InstallerConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "InstallerArchiveTests", dependencies: ["InstallerArchive"], swiftSettings: swiftSettings),
+        .testTarget(name: "InstallerSystemTests", dependencies: ["InstallerSystem"], swiftSettings: swiftSettings),
         .testTarget(
             name: "InstallerGenconfTests",
             dependencies: [

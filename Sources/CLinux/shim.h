@@ -4,6 +4,7 @@
 #include <crypt.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
@@ -25,5 +26,21 @@ static inline const char *clinux_crypt(const char *phrase, const char *setting) 
 /* getrandom(2): fills buf with random bytes. */
 static inline long clinux_getrandom(void *buf, unsigned long length) {
     return (long)getrandom(buf, length, 0);
+}
+/* pipe2(2), which glibc declares only with _GNU_SOURCE. Returns 0, or -1 with errno set. */
+static inline int clinux_pipe2(int fds[2], int flags) {
+    return (int)syscall(SYS_pipe2, fds, flags);
+}
+
+/* glibc 2.29+: the spawned child changes to `path` before it executes the program. */
+extern int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *restrict, const char *restrict);
+static inline int clinux_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
+    return posix_spawn_file_actions_addchdir_np(actions, path);
+}
+
+/* pidfd_open(2) (Linux 5.3+): a descriptor that polls readable when the process exits. -1 with errno set
+   (ENOSYS on older kernels). */
+static inline int clinux_pidfd_open(pid_t pid) {
+    return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 #endif

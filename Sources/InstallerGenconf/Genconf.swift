@@ -17,8 +17,10 @@ public enum Genconf {
         ConfigValidator.validateFile(at: options.configPath, stage: stage, baseDirectory: options.baseDirectory)
     }
 
-    /// Runs genconf. On any failure the previous serve/ is left exactly as it was.
-    public static func run(_ options: GenconfOptions, logger: Logger) throws(GenconfError) -> GenconfResult {
+    /// Runs genconf. On any failure the previous serve/ is left exactly as it was. Cancelling the calling
+    /// task (Ctrl-C) stops the apt commands of `prereqs_offline` and throws ``GenconfError/interrupted(_:)``
+    /// before serve/ is touched.
+    public static func run(_ options: GenconfOptions, logger: Logger) async throws(GenconfError) -> GenconfResult {
         let (document, validation) = validate(options, stage: .genconf)
         guard let config = validation.config else { throw .invalidConfig(validation.diagnostics, document: document) }
         logger.debug("Configuration is valid", metadata: ["keys": "\(config.userKeys.count)"])
@@ -94,7 +96,7 @@ public enum Genconf {
             var seen: Set<String> = []
             let packages = Role.allCases.flatMap { renderer.manifest.roles[$0]?.prerequisites["apt"] ?? [] }
                 .filter { seen.insert($0).inserted }
-            prerequisites = try OfflinePrerequisites.collect(
+            prerequisites = try await OfflinePrerequisites.collect(
                 packages: packages,
                 cacheDirectory: options.prerequisitesCacheDirectory,
                 logger: logger
@@ -111,6 +113,7 @@ public enum Genconf {
             bootstrapURL: config.string("bootstrap_url"),
             release: release
         )
+        if Task.isCancelled { throw .interrupted("Interrupted before genconf/serve/ was written; it is unchanged.") }
         try ServeDirectoryWriter(genconfDirectory: options.genconfDirectory).write(output, logger: logger)
 
         return GenconfResult(

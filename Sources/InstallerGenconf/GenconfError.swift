@@ -15,6 +15,8 @@ public enum GenconfError: Error, Sendable, CustomStringConvertible {
     case busy(String)
     /// Writing the output failed (disk full, permissions, ...).
     case output(String)
+    /// The run was cancelled (Ctrl-C) before it wrote serve/; a command it was running was stopped.
+    case interrupted(String)
 
     public var description: String {
         switch self {
@@ -23,7 +25,8 @@ public enum GenconfError: Error, Sendable, CustomStringConvertible {
             return "Validation of the configuration failed with \(count) error\(count == 1 ? "" : "s")."
         case .release(let errors): return "The release in templates/ cannot be rendered:\n\(errors.description)"
         case .packages(let problems): return problems.joined(separator: "\n")
-        case .busy(let message), .output(let message), .prerequisites(let message): return message
+        case .busy(let message), .output(let message), .prerequisites(let message), .interrupted(let message):
+            return message
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import InstallerConfig
+import InstallerSystem
 import Logging
 
 /// `prereqs_offline: true`: the release's apt prerequisites and the dependencies a minimal node lacks,
@@ -29,18 +30,32 @@ struct OfflinePrerequisites {
 
     static let servePath = "prereqs/apt"
 
+    /// How long each apt command may run before it is stopped (with every process it started).
+    struct Timeouts: Sendable {
+        /// `apt-cache depends` and `apt-cache show`: lookups in the local package lists.
+        var query: Duration = .seconds(120)
+        /// `apt-get download` of every package missing from the cache (hundreds on a fresh cache).
+        var download: Duration = .seconds(900)
+    }
+
+    /// What is kept of an apt command's output: its stdout is parsed, so it is kept whole up to this size
+    /// (hundreds of packages' stanzas are a few MiB); stderr only goes into messages.
+    static let outputLimit = 64 << 20
+    static let errorLimit = 16 << 10
+
     static func collect(
         packages: [String],
         cacheDirectory: String,
+        timeouts: Timeouts = Timeouts(),
         logger: Logger
-    ) throws(GenconfError) -> OfflinePrerequisites {
+    ) async throws(GenconfError) -> OfflinePrerequisites {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/apt-get") else {
             throw .prerequisites(
                 "prereqs_offline: true needs a Debian or Ubuntu bootstrap node (apt-get and apt-cache) to collect the prerequisite packages; set it to false to install from the nodes' own repositories."
             )
         }
-        let closure = try dependencyClosure(of: packages)
-        let stanzas = try candidateStanzas(closure)
+        let closure = try await dependencyClosure(of: packages, timeout: timeouts.query)
+        let stanzas = try await candidateStanzas(closure, timeout: timeouts.query)
         var debs: [Deb] = []
         do {
             try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
@@ -56,13 +71,18 @@ struct OfflinePrerequisites {
         }
         if !toDownload.isEmpty {
             logger.info("Downloading \(toDownload.count) prerequisite packages into \(cacheDirectory)")
-            let result = run(
-                ["apt-get", "download", "-q"] + toDownload.map { "\($0.name)=\($0.version)" },
-                directory: cacheDirectory
+            let result = try await run(
+                "/usr/bin/apt-get",
+                ["download", "-q"] + toDownload.map { "\($0.name)=\($0.version)" },
+                directory: cacheDirectory,
+                timeout: timeouts.download,
+                what: "apt-get download of \(toDownload.count) package\(toDownload.count == 1 ? "" : "s")",
+                timeoutHint:
+                    "Check that this bootstrap node reaches its package mirror (the sources in /etc/apt/sources.list and /etc/apt/sources.list.d/, and any proxy set as Acquire::http::Proxy in /etc/apt/apt.conf.d/), then run --genconf again: what was downloaded is kept in \(cacheDirectory) and not fetched again."
             )
-            guard result.status == 0 else {
+            guard result.termination.isSuccess else {
                 throw .prerequisites(
-                    "apt-get download failed (exit \(result.status)): \(result.output.suffix(600)) Run apt-get update on the bootstrap node, and check that it reaches its package mirror."
+                    "apt-get download failed (\(result.termination)): \(Self.messageTail(result)) Run apt-get update on the bootstrap node, and check that it reaches its package mirror."
                 )
             }
         }
@@ -95,20 +115,29 @@ struct OfflinePrerequisites {
     }
 
     /// Every package `packages` need, recursively (Depends and Pre-Depends; no Recommends or Suggests).
-    private static func dependencyClosure(of packages: [String]) throws(GenconfError) -> [String] {
-        let result = run(
+    private static func dependencyClosure(
+        of packages: [String],
+        timeout: Duration
+    ) async throws(GenconfError) -> [String] {
+        let result = try await run(
+            "/usr/bin/apt-cache",
             [
-                "apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts",
-                "--no-breaks", "--no-replaces", "--no-enhances",
-            ] + packages
+                "depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks",
+                "--no-replaces", "--no-enhances",
+            ] + packages,
+            timeout: timeout,
+            what: "apt-cache depends for \(packages.count) package\(packages.count == 1 ? "" : "s")",
+            timeoutHint: queryTimeoutHint
         )
-        guard result.status == 0 else {
+        guard result.termination.isSuccess else {
             throw .prerequisites(
-                "apt-cache depends failed for \(packages.joined(separator: " ")): \(result.output.suffix(600)) Run apt-get update on the bootstrap node."
+                "apt-cache depends failed for \(packages.joined(separator: " ")) (\(result.termination)): \(Self.messageTail(result)) Run apt-get update on the bootstrap node."
             )
         }
         // Package names start a line; dependencies are indented; virtual packages are in <angle brackets>.
-        let names = result.output.split(separator: "\n").filter { !$0.hasPrefix(" ") && !$0.hasPrefix("<") }
+        let names = result.standardOutput.text.split(separator: "\n").filter {
+            !$0.hasPrefix(" ") && !$0.hasPrefix("<")
+        }
         return Set(names.map(String.init)).sorted()
     }
 
@@ -129,13 +158,19 @@ struct OfflinePrerequisites {
 
     /// The candidate version of each package, except those every Debian system has (Essential, or
     /// Priority required): the nodes already run them.
-    private static func candidateStanzas(_ names: [String]) throws(GenconfError) -> [Stanza] {
-        let result = run(["apt-cache", "show", "--no-all-versions"] + names)
-        guard result.status == 0 else {
-            throw .prerequisites("apt-cache show failed: \(result.output.suffix(600))")
+    private static func candidateStanzas(_ names: [String], timeout: Duration) async throws(GenconfError) -> [Stanza] {
+        let result = try await run(
+            "/usr/bin/apt-cache",
+            ["show", "--no-all-versions"] + names,
+            timeout: timeout,
+            what: "apt-cache show for \(names.count) package\(names.count == 1 ? "" : "s")",
+            timeoutHint: queryTimeoutHint
+        )
+        guard result.termination.isSuccess else {
+            throw .prerequisites("apt-cache show failed (\(result.termination)): \(Self.messageTail(result))")
         }
         var stanzas: [String: Stanza] = [:]
-        for block in result.output.components(separatedBy: "\n\n") where !block.isEmpty {
+        for block in result.standardOutput.text.components(separatedBy: "\n\n") where !block.isEmpty {
             var fields: [String: String] = [:]
             var lines: [String] = []
             for line in block.split(separator: "\n", omittingEmptySubsequences: true) {
@@ -179,24 +214,63 @@ struct OfflinePrerequisites {
         return [fields["ID"], fields["VERSION_CODENAME"]].compactMap { $0 }.joined(separator: " ")
     }
 
-    private static func run(_ arguments: [String], directory: String? = nil) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    private static let queryTimeoutHint =
+        "apt-cache only reads this node's package lists: check that no other apt or dpkg process holds them (ps -C apt-get,apt,dpkg) and that /var/lib/apt/lists is readable, then run --genconf again."
+
+    /// Runs one apt command with `LC_ALL=C`, stopped after `timeout`. Returns how it ended when it ran to
+    /// its end (the caller judges the exit status); throws when it could not start, ran out of time, was
+    /// cancelled (Ctrl-C), or printed more than ``outputLimit``.
+    ///
+    /// - Parameters:
+    ///   - what: the command as the messages name it: `apt-get download of 12 packages`.
+    ///   - timeoutHint: what to check when it runs out of time.
+    static func run(
+        _ executable: String,
+        _ arguments: [String],
+        directory: String? = nil,
+        timeout: Duration,
+        what: String,
+        timeoutHint: String
+    ) async throws(GenconfError) -> ChildProcess.Outcome {
         var environment = ProcessInfo.processInfo.environment
         environment["LC_ALL"] = "C"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        let command = ChildProcess(
+            executable,
+            arguments,
+            environment: environment,
+            workingDirectory: directory,
+            timeout: timeout,
+            outputLimit: outputLimit,
+            errorLimit: errorLimit
+        )
+        let outcome: ChildProcess.Outcome
         do {
-            try process.run()
+            outcome = try await command.run()
         } catch {
-            return (127, "cannot run \(arguments[0]): \(error.localizedDescription)")
+            throw .prerequisites("prereqs_offline: \(error)")
         }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        switch outcome.termination {
+        case .timedOut(let limit):
+            throw .prerequisites(
+                "prereqs_offline: \(what) did not finish within \(ChildProcess.describe(limit)), so it was stopped (with every process it started). \(timeoutHint)"
+            )
+        case .cancelled:
+            throw .interrupted("Interrupted during \(what); it was stopped, and genconf/serve/ is unchanged.")
+        case .exited, .signaled:
+            break
+        }
+        guard !outcome.standardOutput.isTruncated else {
+            throw .prerequisites(
+                "prereqs_offline: \(what) printed more than \(outputLimit >> 20) MiB, more than a package list can be; check the bootstrap node's apt configuration."
+            )
+        }
+        return outcome
+    }
+
+    /// The end of what a failed command printed, for an error message: its stderr, else its stdout.
+    static func messageTail(_ outcome: ChildProcess.Outcome) -> String {
+        let error = outcome.standardError.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = error.isEmpty ? outcome.standardOutput.text.trimmingCharacters(in: .whitespacesAndNewlines) : error
+        return String(text.suffix(600))
     }
 }

@@ -9,6 +9,40 @@ public enum FileWriter {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw SystemError("create", path: path, errno: errno) }
         defer { close(descriptor) }
+        try writeAll(bytes, to: descriptor, path: path, mode: mode)
+    }
+
+    /// Replaces `path` atomically with a file holding `bytes`: written to a temporary file beside it,
+    /// flushed, then renamed over it, so a reader sees the old contents or the new, never a part.
+    public static func replace(_ path: String, bytes: [UInt8], mode: mode_t = 0o644) throws(SystemError) {
+        var template = Array((path + ".tmp-XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw SystemError("create a temporary file beside", path: path, errno: errno) }
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        do {
+            defer { close(descriptor) }
+            try writeAll(bytes, to: descriptor, path: temporary, mode: mode)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let failure = errno
+            unlink(temporary)
+            throw SystemError("replace", path: path, errno: failure)
+        }
+        let slash = path.lastIndex(of: "/")
+        syncDirectory(slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? ".")
+    }
+
+    /// Writes all of `bytes` to `descriptor`, sets `mode` and flushes the file to disk.
+    private static func writeAll(
+        _ bytes: [UInt8],
+        to descriptor: Int32,
+        path: String,
+        mode: mode_t
+    ) throws(SystemError) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }

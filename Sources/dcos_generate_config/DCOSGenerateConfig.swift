@@ -251,7 +251,7 @@ struct DCOSGenerateConfig: ParsableCommand {
             logger: logger
         )
         switch modes.first ?? .genconf {
-        case .genconf: return GenconfMode.run(context)
+        case .genconf: return await GenconfMode.run(context)
         case .validateConfig: return ValidateMode.run(context)
         case .hashPassword: return HashPasswordMode.run(password: password, json: json)
         case .exec:

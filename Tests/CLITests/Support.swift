@@ -7,7 +7,14 @@ import Testing
 enum Repo {
     static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let binary = root.appendingPathComponent(".build/debug/dcos_generate_config").path
+    /// The binary built with these tests (beside the test bundle, whatever the scratch path), else
+    /// `.build/debug`'s.
+    static let binary: String = {
+        let bundle = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        let beside = bundle.appendingPathComponent("dcos_generate_config").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return root.appendingPathComponent(".build/debug/dcos_generate_config").path
+    }()
     static let templates = root.appendingPathComponent("templates").path
     static let exampleGenconf = root.appendingPathComponent("genconf").path
 }

@@ -7,9 +7,9 @@ import Testing
 
 @Suite("Role bundles: format, determinism, layout")
 struct BundleTests {
-    @Test func oneBundlePerRoleNamedByItsContent() throws {
+    @Test func oneBundlePerRoleNamedByItsContent() async throws {
         let workspace = try Workspace()
-        let result = try generate(workspace)
+        let result = try await generate(workspace)
         #expect(Set(result.bundles.map(\.role)) == Set(Role.allCases))
         #expect(result.bundles.count == Role.allCases.count)
         let names = try workspace.entries(workspace.serve + "/bundles")
@@ -23,24 +23,24 @@ struct BundleTests {
         }
     }
 
-    @Test func sameInputsGiveByteIdenticalServeDirectories() throws {
+    @Test func sameInputsGiveByteIdenticalServeDirectories() async throws {
         let first = try Workspace()
         let second = try Workspace()
-        _ = try generate(first)
-        _ = try generate(second)
+        _ = try await generate(first)
+        _ = try await generate(second)
         let digests = try first.digests(first.serve)
         #expect(digests.count >= Role.allCases.count + 2)
         #expect(try second.digests(second.serve) == digests)
 
         // Again in the same directory: the same bytes, and nothing else left behind.
-        _ = try generate(first)
+        _ = try await generate(first)
         #expect(try first.digests(first.serve) == digests)
         #expect(try first.entries(first.genconf).filter { $0.hasPrefix("serve") } == ["serve"])
     }
 
-    @Test func gnuTarAndGzipReadEveryBundle() throws {
+    @Test func gnuTarAndGzipReadEveryBundle() async throws {
         let workspace = try Workspace()
-        let result = try generate(workspace)
+        let result = try await generate(workspace)
         for bundle in result.bundles {
             let path = workspace.serve + "/" + bundle.path
             let gzipCheck = try runProcess("/bin/gzip", ["-t", path])
@@ -59,9 +59,9 @@ struct BundleTests {
         }
     }
 
-    @Test func membersAreSortedOwnedByRootWithFixedTimes() throws {
+    @Test func membersAreSortedOwnedByRootWithFixedTimes() async throws {
         let workspace = try Workspace()
-        let result = try generate(workspace)
+        let result = try await generate(workspace)
         for (role, bundle) in try workspace.bundles(result) {
             let paths = bundle.members.map(\.path)
             #expect(paths == paths.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, "\(role)")
@@ -80,9 +80,9 @@ struct BundleTests {
         #expect(headers.count == 1)
     }
 
-    @Test func layoutListsMatchTheFiles() throws {
+    @Test func layoutListsMatchTheFiles() async throws {
         let workspace = try Workspace()
-        let result = try generate(workspace)
+        let result = try await generate(workspace)
         for (role, bundle) in try workspace.bundles(result) {
             for name in ["bundle.json", "install.list", "units.list", "packages.list"] {
                 #expect(bundle.member(name)?.contents != nil, "\(role) lacks \(name)")
@@ -126,9 +126,9 @@ struct BundleTests {
         }
     }
 
-    @Test func roleFilesDiffer() throws {
+    @Test func roleFilesDiffer() async throws {
         let workspace = try Workspace()
-        let bundles = try workspace.bundles(try generate(workspace))
+        let bundles = try workspace.bundles(try await generate(workspace))
         let master = try #require(bundles[.master]).files
         let agent = try #require(bundles[.slave]).files
         let publicAgent = try #require(bundles[.slave_public]).files
@@ -164,12 +164,12 @@ struct ChangeTests {
     }
 
     @Test(arguments: Change.allCases)
-    func changeIsReflected(change: Change) throws {
+    func changeIsReflected(change: Change) async throws {
         let workspace = try Workspace()
-        let before = try generate(workspace)
+        let before = try await generate(workspace)
         let serveBefore = try workspace.digests(workspace.serve)
         try apply(change, to: workspace)
-        let after = try generate(workspace)
+        let after = try await generate(workspace)
         if change == .nothing {
             #expect(after.configID == before.configID)
             #expect(after.bundles.map(\.path) == before.bundles.map(\.path))

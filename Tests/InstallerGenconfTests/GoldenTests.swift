@@ -26,9 +26,9 @@ struct GoldenTests {
     }
 
     @Test(arguments: Role.allCases)
-    func renderedFilesMatchTheGoldens(role: Role) throws {
+    func renderedFilesMatchTheGoldens(role: Role) async throws {
         let workspace = try Workspace()
-        let result = try generate(workspace)
+        let result = try await generate(workspace)
         let bundle = try #require(try workspace.bundles(result)[role])
         let files = bundle.files
         #expect(!files.isEmpty)

@@ -29,3 +29,73 @@ struct OfflinePrerequisitesTests {
         #expect(text.hasSuffix("./beta_1.0_all.deb\n\n"))
     }
 }
+
+@Suite("prereqs_offline apt commands are bounded")
+struct OfflinePrerequisitesCommandTests {
+    @Test("A command that outlives its timeout is stopped, and the error names it, the time and what to check")
+    func timeoutIsReported() async throws {
+        let started = ContinuousClock.now
+        do {
+            _ = try await OfflinePrerequisites.run(
+                "/bin/sleep",
+                ["300"],
+                timeout: .milliseconds(200),
+                what: "apt-get download of 3 packages",
+                timeoutHint: "Check the mirror."
+            )
+            Issue.record("sleep 300 finished within 0.2 s")
+        } catch {
+            guard case .prerequisites(let message) = error else {
+                Issue.record("expected a prerequisites error, got \(error)")
+                return
+            }
+            #expect(
+                message
+                    == "prereqs_offline: apt-get download of 3 packages did not finish within 0.2 s, so it was stopped (with every process it started). Check the mirror."
+            )
+        }
+        #expect(ContinuousClock.now - started < .seconds(60))
+    }
+
+    @Test("Cancelling (Ctrl-C) stops the command and reports an interruption")
+    func cancellationIsReported() async throws {
+        let directory = NSTemporaryDirectory() + "prereqs-cancel-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pidFile = directory + "/pid"
+        let result = await withTaskGroup(of: GenconfError?.self) { group in
+            group.addTask {
+                do throws(GenconfError) {
+                    _ = try await OfflinePrerequisites.run(
+                        "/bin/sh",
+                        ["-c", "echo $$ > \(pidFile); exec sleep 300"],
+                        timeout: .seconds(300),
+                        what: "apt-get download of 3 packages",
+                        timeoutHint: ""
+                    )
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            // Bounded: cancel once the command runs, or after 60 s at the latest.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !FileManager.default.fileExists(atPath: pidFile) && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            group.cancelAll()
+            return (await group.next()) ?? nil
+        }
+        let written = try String(contentsOfFile: pidFile, encoding: .utf8)
+        let pid = try #require(Int32(written.trimmingCharacters(in: .whitespacesAndNewlines)))
+        guard case .interrupted(let message)? = result else {
+            Issue.record("expected an interruption, got \(String(describing: result))")
+            return
+        }
+        #expect(
+            message
+                == "Interrupted during apt-get download of 3 packages; it was stopped, and genconf/serve/ is unchanged."
+        )
+        #expect(kill(pid, 0) != 0, "the command \(pid) still runs")
+    }
+}

@@ -6,9 +6,9 @@ import Testing
 
 @Suite("serve/: manifest.json and dcos_install.sh")
 struct ServeTests {
-    @Test func manifestDescribesEveryOtherFile() throws {
+    @Test func manifestDescribesEveryOtherFile() async throws {
         let workspace = try Workspace()
-        let result = try generate(workspace)
+        let result = try await generate(workspace)
         let manifest = try workspace.manifest()
         let files = try #require(manifest["files"] as? [String: [String: Any]])
         var onDisk = try workspace.digests(workspace.serve)
@@ -30,9 +30,9 @@ struct ServeTests {
         }
     }
 
-    @Test func installScriptEmbedsBootstrapURLAndBundleDigests() throws {
+    @Test func installScriptEmbedsBootstrapURLAndBundleDigests() async throws {
         let workspace = try Workspace()
-        let result = try generate(workspace)
+        let result = try await generate(workspace)
         let path = workspace.serve + "/dcos_install.sh"
         let script = try String(contentsOfFile: path, encoding: .utf8)
         #expect(script.hasPrefix("#!"))
@@ -49,13 +49,13 @@ struct ServeTests {
         #expect(syntax.status == 0, "\(syntax.stderr)")
     }
 
-    @Test func bootstrapURLChangeReachesTheScript() throws {
+    @Test func bootstrapURLChangeReachesTheScript() async throws {
         let workspace = try Workspace()
         try workspace.replaceInConfig(
             "bootstrap_url: http://198.18.0.1:8080",
             with: "bootstrap_url: http://198.18.0.2:9090"
         )
-        _ = try generate(workspace)
+        _ = try await generate(workspace)
         let script = try String(contentsOfFile: workspace.serve + "/dcos_install.sh", encoding: .utf8)
         #expect(script.contains("http://198.18.0.2:9090"))
         #expect(!script.contains("http://198.18.0.1:8080"))
@@ -77,13 +77,13 @@ struct PackageTests {
         try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
     }
 
-    @Test func packagesAreLinkedAndReferencedByTheirRoles() throws {
+    @Test func packagesAreLinkedAndReferencedByTheirRoles() async throws {
         let workspace = try Workspace()
         try addPackages(
             ["mesos--1.5.0.tar.gz": "mesos bits\n", "marathon--1.6.322.tgz": "marathon bits\n"],
             to: workspace
         )
-        let result = try generate(workspace)
+        let result = try await generate(workspace)
         #expect(result.packageWarnings.isEmpty)
         #expect(result.packages.map(\.name).sorted() == ["marathon", "mesos"])
         for name in ["mesos--1.5.0.tar.gz", "marathon--1.6.322.tgz"] {
@@ -118,13 +118,13 @@ struct PackageTests {
         #expect(files["packages/mesos--1.5.0.tar.gz"]?["size"] as? Int == "mesos bits\n".utf8.count)
     }
 
-    @Test func packageChangeChangesTheBundlesThatUseIt() throws {
+    @Test func packageChangeChangesTheBundlesThatUseIt() async throws {
         let workspace = try Workspace()
         try addPackages(["marathon--1.6.tgz": "one\n"], to: workspace)
-        let before = try generate(workspace)
+        let before = try await generate(workspace)
         try FileManager.default.removeItem(atPath: workspace.genconf + "/packages/marathon--1.6.tgz")
         try addPackages(["marathon--1.6.tgz": "two\n"], to: workspace)
-        let after = try generate(workspace)
+        let after = try await generate(workspace)
         let old = Dictionary(uniqueKeysWithValues: before.bundles.map { ($0.role, $0.sha256) })
         for bundle in after.bundles {
             if bundle.role == .master {
@@ -140,12 +140,12 @@ struct PackageTests {
         ["mesos.tgz", "mesos--1.5.0.tar.gz"],
         ["marathon--1.tar", "marathon--2.tar.xz"],
     ])
-    func twoFilesForOnePackageIsAnError(files: [String]) throws {
+    func twoFilesForOnePackageIsAnError(files: [String]) async throws {
         let workspace = try Workspace()
-        _ = try generate(workspace)
+        _ = try await generate(workspace)
         let before = try workspace.digests(workspace.serve)
         try addPackages(Dictionary(uniqueKeysWithValues: files.map { ($0, "bits of \($0)\n") }), to: workspace)
-        let error = try #require(generateFailure(workspace))
+        let error = try #require(await generateFailure(workspace))
         guard case .packages(let problems) = error else {
             Issue.record("expected a package error, got \(error)")
             return
@@ -155,10 +155,10 @@ struct PackageTests {
         #expect(try workspace.digests(workspace.serve) == before)
     }
 
-    @Test func undeclaredPackageIsServedWithAWarning() throws {
+    @Test func undeclaredPackageIsServedWithAWarning() async throws {
         let workspace = try Workspace()
         try addPackages(["extra-tool--2.0.tar.gz": "extra\n"], to: workspace)
-        let result = try generate(workspace)
+        let result = try await generate(workspace)
         #expect(result.packageWarnings.count == 1)
         #expect(result.packageWarnings.first?.contains("extra-tool") == true)
         let package = try #require(result.packages.first { $0.name == "extra-tool" })
@@ -172,7 +172,7 @@ struct PackageTests {
 
 @Suite("Packages given as symbolic links")
 struct PackageLinkTests {
-    @Test func symlinkedPackageIsServedAsTheFileItPointsTo() throws {
+    @Test func symlinkedPackageIsServedAsTheFileItPointsTo() async throws {
         let workspace = try Workspace()
         let downloads = workspace.root + "/downloads"
         try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: true)
@@ -185,7 +185,7 @@ struct PackageLinkTests {
             atPath: workspace.genconf + "/packages/mesos--1.5.0.tar.gz",
             withDestinationPath: "../../downloads/mesos.tar.gz"
         )
-        let result = try generate(workspace)
+        let result = try await generate(workspace)
         let served = workspace.serve + "/packages/mesos--1.5.0.tar.gz"
         let type = try FileManager.default.attributesOfItem(atPath: served)[.type] as? FileAttributeType
         #expect(type == .typeRegular)
@@ -193,23 +193,23 @@ struct PackageLinkTests {
         #expect(result.packages.first?.sha256 == sha256Hex(Array("mesos bits\n".utf8)))
     }
 
-    @Test func nonTarballFilesAreIgnoredWithAWarning() throws {
+    @Test func nonTarballFilesAreIgnoredWithAWarning() async throws {
         let workspace = try Workspace()
         try FileManager.default.createDirectory(
             atPath: workspace.genconf + "/packages",
             withIntermediateDirectories: true
         )
         try workspace.write("notes\n", to: workspace.genconf + "/packages/README.txt")
-        let result = try generate(workspace)
+        let result = try await generate(workspace)
         #expect(result.packages.isEmpty)
         #expect(result.packageWarnings.contains { $0.contains("README.txt") })
         #expect(!FileManager.default.fileExists(atPath: workspace.serve + "/packages/README.txt"))
     }
 
-    @Test func packagesPathThatIsAFileIsAnError() throws {
+    @Test func packagesPathThatIsAFileIsAnError() async throws {
         let workspace = try Workspace()
         try workspace.write("not a directory\n", to: workspace.genconf + "/packages")
-        let error = try #require(generateFailure(workspace))
+        let error = try #require(await generateFailure(workspace))
         guard case .packages(let problems) = error else {
             Issue.record("expected a package error, got \(error)")
             return

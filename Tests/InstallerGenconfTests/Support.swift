@@ -18,15 +18,15 @@ enum Repo {
 }
 
 /// Runs genconf in-process on a workspace, with logs discarded.
-func generate(_ workspace: Workspace, templates: String = Repo.templates) throws(GenconfError) -> GenconfResult {
+func generate(_ workspace: Workspace, templates: String = Repo.templates) async throws(GenconfError) -> GenconfResult {
     let options = GenconfOptions(genconfDirectory: workspace.genconf, templatesDirectory: templates)
-    return try Genconf.run(options, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    return try await Genconf.run(options, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
 }
 
 /// Runs genconf and returns its error, or nil when it succeeded.
-func generateFailure(_ workspace: Workspace, templates: String = Repo.templates) -> GenconfError? {
+func generateFailure(_ workspace: Workspace, templates: String = Repo.templates) async -> GenconfError? {
     do {
-        _ = try generate(workspace, templates: templates)
+        _ = try await generate(workspace, templates: templates)
         return nil
     } catch {
         return error

@@ -8,6 +8,7 @@ public struct ActionError: Error, Sendable, CustomStringConvertible {
             case resume
             case prerequisites
             case notImplemented = "not_implemented"
+            case busy
         }
 
         let value: Value
@@ -23,6 +24,8 @@ public struct ActionError: Error, Sendable, CustomStringConvertible {
         public static let prerequisites = Code(.prerequisites)
         /// A configured feature this installer does not implement yet.
         public static let notImplemented = Code(.notImplemented)
+        /// Another action holds the genconf directory's action lock (``ActionLock``).
+        public static let busy = Code(.busy)
 
         public var description: String { value.rawValue }
     }

@@ -16,11 +16,21 @@ public final class RunRecorder: Sendable {
     public let directory: String
     private let queue = DispatchQueue(label: "dcos-installer.run-recorder")
 
-    /// Creates the run directory under `stateDirectory` (created when missing).
-    public static func create(stateDirectory: String, started: WallTime) -> Result<RunRecorder, ActionError> {
+    /// A new run id for a run started at `started`: `20240501T120000Z-k3x9`. Made before the run when its
+    /// caller holds the ``ActionLock`` under it.
+    public static func makeRunID(started: WallTime) -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
         let suffix = String((0..<4).map { _ in alphabet.randomElement()! })
-        let runID = started.compact + "-" + suffix
+        return started.compact + "-" + suffix
+    }
+
+    /// Creates the run directory under `stateDirectory` (created when missing), with a new run id.
+    public static func create(stateDirectory: String, started: WallTime) -> Result<RunRecorder, ActionError> {
+        create(stateDirectory: stateDirectory, runID: makeRunID(started: started))
+    }
+
+    /// Creates the directory of run `runID` under `stateDirectory` (created when missing).
+    public static func create(stateDirectory: String, runID: String) -> Result<RunRecorder, ActionError> {
         let directory = stateDirectory + "/" + runID
         for path in [stateDirectory, directory, directory + "/hosts"] {
             if mkdir(path, 0o700) != 0 && errno != EEXIST {

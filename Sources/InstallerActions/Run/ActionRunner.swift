@@ -27,6 +27,8 @@ public struct ActionRequest: Sendable {
     public var verbose: Bool
     /// stderr is a terminal: redraw the live view.
     public var live: Bool
+    /// The run id, when the caller made it first (to hold the ``ActionLock`` under it); nil: a new one.
+    public var runID: String?
 
     public init(
         action: ActionKind,
@@ -43,7 +45,8 @@ public struct ActionRequest: Sendable {
         resume: ResumeState?,
         remoteDirectory: String,
         verbose: Bool,
-        live: Bool
+        live: Bool,
+        runID: String? = nil
     ) {
         self.action = action
         self.nodes = nodes
@@ -60,6 +63,7 @@ public struct ActionRequest: Sendable {
         self.remoteDirectory = remoteDirectory
         self.verbose = verbose
         self.live = live
+        self.runID = runID
     }
 
     var planner: NodePlanner {
@@ -86,7 +90,8 @@ public enum ActionRunner {
     public static func run(_ request: ActionRequest) async -> Result<RunReport, ActionError> {
         let started = WallTime.now
         let recorder: RunRecorder
-        switch RunRecorder.create(stateDirectory: request.stateDirectory, started: started) {
+        let runID = request.runID ?? RunRecorder.makeRunID(started: started)
+        switch RunRecorder.create(stateDirectory: request.stateDirectory, runID: runID) {
         case .success(let made): recorder = made
         case .failure(let error): return .failure(error)
         }

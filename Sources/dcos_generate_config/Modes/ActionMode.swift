@@ -63,7 +63,46 @@ enum ActionMode {
             return 2
         }
         let masters = all.filter { $0.role == .master }
+        // A dry run contacts no host and writes no run record, so it needs no lock.
+        guard !options.dryRun else {
+            return await perform(context, options, config: config, document: document, nodes: nodes, masters: masters)
+        }
+        // One action at a time per genconf directory, from before the run record (and the journal that
+        // --resume reads) to the end of the run.
+        let runID = RunRecorder.makeRunID(started: .now)
+        let locked = await ActionLock.withLock(
+            genconfDirectory: context.options.genconfDirectory,
+            holder: .current(action: options.action.rawValue, runID: runID)
+        ) {
+            await perform(
+                context,
+                options,
+                config: config,
+                document: document,
+                nodes: nodes,
+                masters: masters,
+                runID: runID
+            )
+        }
+        switch locked {
+        case .success(let code): return code
+        case .failure(let error):
+            context.logger.error("\(error.message)")
+            return 1
+        }
+    }
 
+    /// The action once the config is valid and the nodes are chosen, under the action lock (unless a dry
+    /// run): check serve/ and the release, resolve SSH, resume state and confirmation, then run.
+    private static func perform(
+        _ context: CommandContext,
+        _ options: Options,
+        config: ValidatedConfig,
+        document: ConfigDocument?,
+        nodes: [ClusterNode],
+        masters: [ClusterNode],
+        runID: String? = nil
+    ) async -> Int32 {
         var serve: ServeManifest?
         if options.action.needsServeDirectory {
             switch ServeManifest.load(directory: context.options.serveDirectory) {
@@ -162,7 +201,8 @@ enum ActionMode {
             resume: resume,
             remoteDirectory: remoteDirectory,
             verbose: context.verbose,
-            live: Terminal.stderrIsTerminal && !context.json
+            live: Terminal.stderrIsTerminal && !context.json,
+            runID: runID
         )
 
         if options.dryRun {

@@ -1,3 +1,4 @@
+import InstallerActions
 import InstallerCluster
 import InstallerConfig
 import InstallerGenconf
@@ -8,7 +9,8 @@ import Logging
 import UnixSignals
 
 /// `--exec CMD [--role R] [--hosts A,B]`: run a command on the cluster's nodes in parallel.
-/// Exit codes: 0 all succeeded, 1 config error, 2 usage, 3 at least one host failed, 130 interrupted.
+/// Exit codes: 0 all succeeded, 1 config error or another action holds the genconf directory's lock,
+/// 2 usage, 3 at least one host failed, 130 interrupted.
 enum ExecMode {
     static func run(_ context: CommandContext, command: String, roles: Set<Role>, hosts: [String]?) async -> Int32 {
         let (document, validation) = Genconf.validate(context.options, stage: .ssh)
@@ -27,6 +29,29 @@ enum ExecMode {
             context.logger.error("No node matches --role/--hosts; nothing to run.")
             return 2
         }
+        // --exec changes hosts as the SSH actions do, so it takes their lock: one at a time per genconf directory.
+        let locked = await ActionLock.withLock(
+            genconfDirectory: context.options.genconfDirectory,
+            holder: .current(action: "exec", runID: nil)
+        ) {
+            await perform(context, command: command, config: config, document: document, nodes: nodes)
+        }
+        switch locked {
+        case .success(let code): return code
+        case .failure(let error):
+            context.logger.error("\(error.message)")
+            return 1
+        }
+    }
+
+    /// Runs the command on the chosen nodes, under the action lock.
+    private static func perform(
+        _ context: CommandContext,
+        command: String,
+        config: ValidatedConfig,
+        document: ConfigDocument?,
+        nodes: [ClusterNode]
+    ) async -> Int32 {
         let settings: SSHSettings
         let passphrases = PassphrasePrompt()
         switch SSHSettings.make(

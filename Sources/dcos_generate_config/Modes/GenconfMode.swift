@@ -3,12 +3,14 @@ import InstallerConfig
 import InstallerGenconf
 import InstallerRender
 import Logging
+import UnixSignals
 
-/// `--genconf` (the default): write genconf/serve.
+/// `--genconf` (the default): write genconf/serve. Exit codes: 0 written, 1 invalid config or failed
+/// (serve/ unchanged), 130 interrupted (serve/ unchanged).
 enum GenconfMode {
-    static func run(_ context: CommandContext) -> Int32 {
+    static func run(_ context: CommandContext) async -> Int32 {
         do {
-            let result = try Genconf.run(context.options, logger: context.logger)
+            let result = try await runInterruptibly(context)
             if context.json {
                 printResult(result.json.encoded(pretty: true))
             } else {
@@ -35,10 +37,45 @@ enum GenconfMode {
                 "\(DiagnosticsOutput.summary(diagnostics, displayPath: context.displayConfigPath)) genconf/serve was not changed."
             )
             return 1
+        } catch .interrupted(let message) {
+            context.logger.error("\(message)")
+            return 130
         } catch {
             context.logger.error("\(error)")
             return 1
         }
+    }
+
+    /// Runs genconf; SIGINT or SIGTERM cancels it, which stops a running apt command (prereqs_offline) and
+    /// leaves serve/ as it was.
+    private static func runInterruptibly(_ context: CommandContext) async throws(GenconfError) -> GenconfResult {
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        let outcome = await withTaskGroup(of: Result<GenconfResult, GenconfError>?.self) { group in
+            group.addTask {
+                do throws(GenconfError) {
+                    return .success(try await Genconf.run(context.options, logger: context.logger))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {
+                for await _ in signals { return nil }
+                return nil
+            }
+            var result: Result<GenconfResult, GenconfError>?
+            while let value = await group.next() {
+                if let value {
+                    result = value
+                    group.cancelAll()
+                } else if result == nil {
+                    context.logger.warning("Interrupted: stopping --genconf; genconf/serve/ stays as it was.")
+                    group.cancelAll()
+                }
+            }
+            return result
+        }
+        guard let outcome else { throw .interrupted("Interrupted; genconf/serve/ is unchanged.") }
+        return try outcome.get()
     }
 
     static func humanSummary(_ result: GenconfResult, context: CommandContext) -> String {

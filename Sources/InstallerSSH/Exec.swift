@@ -21,8 +21,9 @@ extension SSHSession {
         let idle = options.idleTimeout ?? target.timeouts.commandIdle
         let totalDeadline = started + (options.totalTimeout ?? target.timeouts.commandTotal)
         var stdinBytes = options.stdin
+        let sudo = try await effectiveSudo(options.sudo ?? target.sudo)
         var remoteCommand = command
-        switch try await effectiveSudo(options.sudo ?? target.sudo) {
+        switch sudo {
         case .none:
             break
         case .passwordless:
@@ -33,6 +34,10 @@ extension SSHSession {
             remoteCommand = "sudo -k -S -p '' -- sh -c \(shellQuote(command))"
             stdinBytes = Array((password.value + "\n").utf8) + stdinBytes
         }
+        // sshd starts the command's shell as a session (and process group) leader. Its PID, told first
+        // on stderr and taken off there, is what a timeout stops: the command's whole process group.
+        remoteCommand = ProcessGroupMarker.announce + remoteCommand
+        var marker = ProcessGroupMarker()
 
         let openDeadline = min(totalDeadline, .now + target.timeouts.handshake)
         let channel = try await callPointer(
@@ -86,10 +91,18 @@ extension SSHSession {
                     let n = cssh2_channel_read(channel, id, buffer.baseAddress, buffer.count)
                     if n > 0 {
                         let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-                        if stream == .stdout { stdout.append(chunk) } else { stderr.append(chunk) }
-                        output?(OutputChunk(host: host, stream: stream, bytes: Array(chunk)))
                         progressed = true
                         lastActivity = .now
+                        if stream == .stdout {
+                            stdout.append(chunk)
+                            output?(OutputChunk(host: host, stream: stream, bytes: Array(chunk)))
+                        } else {
+                            let rest = marker.take(chunk)
+                            if !rest.isEmpty {
+                                rest.withUnsafeBytes { stderr.append($0) }
+                                output?(OutputChunk(host: host, stream: stream, bytes: rest))
+                            }
+                        }
                         continue
                     }
                     if n < 0 && n != Int(LIBSSH2_ERROR_EAGAIN) {
@@ -102,21 +115,28 @@ extension SSHSession {
             if progressed { continue }
             let idleDeadline = idle.map { lastActivity + $0 } ?? .distantFuture
             let deadline = min(totalDeadline, idleDeadline)
-            try await waitForSocket(deadline: deadline) {
-                if Instant.now >= totalDeadline {
+            do throws(SSHError) {
+                try await waitForSocket(deadline: deadline) {
+                    if Instant.now >= totalDeadline {
+                        return SSHError(
+                            .commandTimeout,
+                            host: host,
+                            "the command did not finish within \(formatSeconds(totalDeadline.duration(since: started))) (process_timeout)"
+                        )
+                    }
                     return SSHError(
                         .commandTimeout,
                         host: host,
-                        "the command did not finish within \(formatSeconds(totalDeadline.duration(since: started))) (process_timeout)"
+                        "the command produced no output for \(formatSeconds(idle ?? .zero)) (ssh_command_idle_timeout)"
                     )
                 }
-                return SSHError(
-                    .commandTimeout,
-                    host: host,
-                    "the command produced no output for \(formatSeconds(idle ?? .zero)) (ssh_command_idle_timeout)"
-                )
+            } catch  where error.code == .commandTimeout {
+                _ = libssh2_channel_free(channel)
+                closed = true
+                throw await stopRemote(marker.processGroup, sudo: sudo, after: error)
             }
         }
+        if let rest = marker.finish() { rest.withUnsafeBytes { stderr.append($0) } }
         stdout.finish()
         stderr.finish()
 
@@ -157,4 +177,73 @@ func formatSeconds(_ duration: Duration) -> String {
     let seconds = duration.seconds
     if seconds == seconds.rounded() { return "\(Int(seconds)) s" }
     return "\((seconds * 10).rounded() / 10) s"
+}
+
+extension SSHSession {
+    /// After a timeout: stops the command's process group on the node (SIGTERM, then SIGKILL two seconds
+    /// later for whatever is left), on a channel of its own, and says so in the error.
+    func stopRemote(_ group: Int?, sudo: SudoMode, after error: SSHError) async -> SSHError {
+        var stopped = error
+        guard let group, group > 1 else {
+            stopped.message += "; the command's process group was not known, so it may still run on the node"
+            return stopped
+        }
+        let script =
+            "kill -TERM -- -\(group) 2>/dev/null || exit 0; i=0; "
+            + "while kill -0 -- -\(group) 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; "
+            + "if kill -KILL -- -\(group) 2>/dev/null; then echo killed; else echo terminated; fi"
+        do throws(SSHError) {
+            let output = try await run(
+                script,
+                options: ExecOptions(captureLimit: 4096, sudo: sudo, totalTimeout: .seconds(10))
+            )
+            let how = output.stdout.text.contains("killed") ? "SIGTERM, then SIGKILL" : "SIGTERM"
+            stopped.message += "; it was stopped on the node (process group \(group), \(how))"
+        } catch {
+            stopped.message += "; stopping it on the node failed (\(error.message)), so it may still run there"
+        }
+        return stopped
+    }
+}
+
+/// The first stderr line of every command: `\u{1}dcos-pgid PID`, the PID of the shell sshd started
+/// (a process-group leader). Taken off stderr before anyone sees it.
+struct ProcessGroupMarker {
+    static let prefix: [UInt8] = Array("\u{1}dcos-pgid ".utf8)
+    static let announce = "printf '\\001dcos-pgid %s\\n' \"$$\" >&2; "
+
+    private var pending: [UInt8] = []
+    private var done = false
+    private(set) var processGroup: Int?
+
+    /// The part of `chunk` that is the command's own stderr.
+    mutating func take(_ chunk: UnsafeRawBufferPointer) -> [UInt8] {
+        if done { return Array(chunk) }
+        pending += chunk
+        if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            done = true
+            let line = pending[..<newline]
+            guard line.starts(with: Self.prefix) else { return finishPending() }
+            processGroup = Int(String(decoding: line.dropFirst(Self.prefix.count), as: UTF8.self))
+            return Array(pending[(newline + 1)...])
+        }
+        // Not (or not yet) the marker: once it cannot be one, it is the command's own output.
+        if !Self.prefix.starts(with: pending.prefix(Self.prefix.count)) || pending.count > 64 {
+            done = true
+            return finishPending()
+        }
+        return []
+    }
+
+    /// What is still held back at the end of the output (a marker line that never ended).
+    mutating func finish() -> [UInt8]? {
+        guard !done, !pending.isEmpty else { return nil }
+        done = true
+        return finishPending()
+    }
+
+    private mutating func finishPending() -> [UInt8] {
+        defer { pending.removeAll() }
+        return pending
+    }
 }

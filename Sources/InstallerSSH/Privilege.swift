@@ -10,6 +10,12 @@ public struct Privilege: Sendable, Hashable {
     public var sudo: SudoMode
 
     public var isRoot: Bool { uid == 0 }
+
+    public init(user: String, uid: Int, sudo: SudoMode) {
+        self.user = user
+        self.uid = uid
+        self.sudo = sudo
+    }
 }
 
 extension SSHSession {
@@ -20,7 +26,7 @@ extension SSHSession {
         let result: Result<Privilege, SSHError>
         do throws(SSHError) {
             result = .success(try await probePrivilege())
-        } catch where error.code == .cancelled || error.code == .disconnected {
+        } catch  where error.code == .cancelled || error.code == .disconnected {
             throw error  // not an answer about the node: ask again next time
         } catch {
             result = .failure(error)

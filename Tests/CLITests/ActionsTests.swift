@@ -169,6 +169,32 @@ struct ActionsTests {
         #expect(cluster.sshd.logins == FakeCluster.all.count)
     }
 
+    @Test(
+        "A non-root user with sudo: uploads are staged in its home and installed as root; every step runs through sudo",
+        .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/sudo"))
+    )
+    func deployAsASudoUser() async throws {
+        try await withTestUser(sudoers: "ALL=(ALL) NOPASSWD: ALL") { user in
+            let cluster = try await FakeCluster("ssh_user: \(user.name)\nssh_sudo: passwordless")
+            let result = try cluster.run(["--deploy", "--json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let report = try jsonObject(result.stdout)
+            let hosts = try hostsByName(report)
+            for host in FakeCluster.all {
+                #expect(hosts[host]?["status"] as? String == "ok", "\(host): \(hosts[host] ?? [:])")
+            }
+            let runID = try #require(report["run_id"] as? String)
+            let log = try String(
+                contentsOfFile: cluster.workspace.genconf + "/state/\(runID)/hosts/127.0.0.2_\(cluster.sshd.port).log",
+                encoding: .utf8
+            )
+            #expect(log.contains("logged in as \(user.name) (uid "))
+            #expect(log.contains("commands run through sudo"))
+            // The staged copy is gone; the installed one is root's.
+            #expect(!FileManager.default.fileExists(atPath: user.home + "/.dcos-install-upload/dcos_install.sh"))
+        }
+    }
+
     @Test func reportHasTheDocumentedShape() async throws {
         let cluster = try await FakeCluster()
         try cluster.tell("127.0.0.3", "install", "fail")
@@ -304,7 +330,9 @@ struct ActionsTests {
     }
 
     @Test func refusedHostIsReportedWhileOthersContinue() async throws {
-        let cluster = try await FakeCluster("ssh_host_overrides: {\"127.0.0.3\": {port: 1}}\ndeploy_max_failed_agents: 1")
+        let cluster = try await FakeCluster(
+            "ssh_host_overrides: {\"127.0.0.3\": {port: 1}}\ndeploy_max_failed_agents: 1"
+        )
         let result = try cluster.run(["--deploy", "--json"])
         #expect(result.status == 3)
         let hosts = try hostsByName(try jsonObject(result.stdout))

@@ -28,6 +28,15 @@ final class ScriptedWorker: NodeWorker {
     }
 
     func address(of node: ClusterNode) -> String { node.host }
+
+    /// Each release, in order, as "host after N calls".
+    private let releaseLog = Mutex<[String]>([])
+    var releases: [String] { releaseLog.withLock { $0 } }
+
+    func release(_ nodes: [ClusterNode]) {
+        let count = calls.count
+        releaseLog.withLock { log in for node in nodes { log.append("\(node.host) after \(count)") } }
+    }
 }
 
 struct SilentObserver: ProgressObserver {
@@ -256,5 +265,34 @@ struct ParsingTests {
             prerequisites: nil
         )
         #expect(http.plan(.install, for: ClusterNode(host: "a", role: .slave)).count == 2)
+    }
+}
+
+extension OrchestratorTests {
+    @Test("Each host is released when its part is done: agents after their install, masters after the gate")
+    func releasesFollowTheRun() async {
+        let worker = ScriptedWorker()
+        let nodes = [Self.masters[0], Self.agents[0], Self.agents[1]]
+        _ = await Orchestrator.deploy(
+            nodes: nodes,
+            gateMasters: [Self.masters[0]],
+            policy: policy(canary: 1, inFlight: .count(1)),
+            worker: worker,
+            observer: SilentObserver()
+        )
+        #expect(worker.calls == ["install m1", "postflight m1", "install a1", "install a2"])
+        // m1 is kept from its install to the end of the gate (released by the gate's window, again after it).
+        #expect(worker.releases.first == "m1 after 2")
+        #expect(worker.releases.contains("a1 after 3"))
+        #expect(worker.releases.last == "a2 after 4")
+        let parallel = ScriptedWorker()
+        _ = await Orchestrator.parallel(
+            .preflight,
+            nodes: Self.agents,
+            limit: 2,
+            worker: parallel,
+            observer: SilentObserver()
+        )
+        #expect(Set(parallel.releases.map { String($0.split(separator: " ")[0]) }) == Set(Self.agents.map(\.host)))
     }
 }

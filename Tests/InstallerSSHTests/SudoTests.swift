@@ -7,32 +7,6 @@ import Testing
     import Glibc
 #endif
 
-/// A throwaway local user with a password and full sudo rights; removed afterwards.
-final class SudoUser {
-    let name = "isshtest" + String(UInt32.random(in: 1000...9999))
-    let password = "s3cret-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-
-    init() async throws {
-        try await sh("/usr/sbin/useradd", ["-m", "-s", "/bin/sh", name])
-        do {
-            try await sh(
-                "/bin/sh",
-                ["-c", "echo \"$ISSH_LINE\" | /usr/sbin/chpasswd"],
-                environment: ["ISSH_LINE": "\(name):\(password)"]
-            )
-            try "\(name) ALL=(ALL) ALL\n".write(toFile: "/etc/sudoers.d/\(name)", atomically: true, encoding: .utf8)
-        } catch {
-            remove()
-            throw error
-        }
-    }
-
-    func remove() {
-        unlink("/etc/sudoers.d/\(name)")
-        if let pid = try? spawn("/usr/sbin/userdel", ["-r", name]) { _ = waitFor(pid) }
-    }
-}
-
 @Suite(
     "sudo",
     .enabled(if: isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/sudo"), "needs root and sudo"),
@@ -41,16 +15,14 @@ final class SudoUser {
 )
 final class SudoTests {
     let lab: SSHLab
-    let user: SudoUser
+    let user: TestUser
     let server: SSHD
 
     init() async throws {
         lab = try await SSHLab()
-        user = try await SudoUser()
+        user = try TestUser(sudoers: "ALL=(ALL) ALL")
         // sshd reads authorized_keys as the target user, who cannot enter the lab directory (0700).
-        let keys = "/home/\(user.name)/authorized_keys"
-        try FileManager.default.copyItem(atPath: lab.authorizedKeys, toPath: keys)
-        chmod(keys, 0o644)
+        let keys = try user.authorize(lab.authorizedKeys)
         server = try await lab.startSSHD(extraConfig: ["AuthorizedKeysFile \(keys)"])
     }
 
@@ -99,11 +71,7 @@ final class SudoTests {
     }
 
     @Test func aSudoThatDoesNotAskIsNeverSentThePassword() async throws {
-        try "\(user.name) ALL=(ALL) NOPASSWD: ALL\n".write(
-            toFile: "/etc/sudoers.d/\(user.name)",
-            atomically: true,
-            encoding: .utf8
-        )
+        try user.setSudoers("ALL=(ALL) NOPASSWD: ALL")
         let results = await SSHFleet().run(
             "id -u; cat",
             on: [target(.password(.value(Secret(user.password))))],

@@ -111,6 +111,38 @@ final class TimeoutTests {
         #expect(total.timings.work < .seconds(3))
     }
 
+    @Test("A command that hits its timeout is stopped on the node: its whole process group")
+    func timedOutCommandIsStoppedOnTheNode() async throws {
+        let server = try await lab.startSSHD()
+        let groupFile = lab.dir + "/timed-out.pgid"
+        // A child in the background and one that ignores SIGTERM: both are in the command's group.
+        let result = await fleet.run(
+            "echo $$ > \(groupFile); sleep 301 & sh -c 'trap \"\" TERM; sleep 302'",
+            on: [lab.target(server.address, port: server.port, timeouts: SSHTimeouts(commandTotal: .seconds(1)))]
+        )[0]
+        #expect(result.error?.code == .commandTimeout)
+        let message = result.error?.description ?? ""
+        let group = try #require(
+            Int(try String(contentsOfFile: groupFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        )
+        #expect(
+            message.contains("it was stopped on the node (process group \(group), SIGTERM, then SIGKILL)"),
+            "\(message)"
+        )
+        // Nothing of the group is left (kill -0 on a group fails once it is empty).
+        try await waitUntil(.seconds(5), "process group \(group) to be gone") { kill(-pid_t(group), 0) != 0 }
+    }
+
+    @Test("stderr is exactly the command's own: the process-group line is taken off")
+    func stderrCarriesNoMarker() async throws {
+        let server = try await lab.startSSHD()
+        let target = lab.target(server.address, port: server.port)
+        let output = try await fleet.withSession(target) { session throws(SSHError) in
+            try await session.run("printf 'a\\nb' >&2")
+        }
+        #expect(output.stderr.text == "a\nb")
+    }
+
     @Test func cancellationClosesWithinOneSecond() async throws {
         let server = try await lab.startSSHD()
         let fleet = self.fleet

@@ -3,17 +3,20 @@ import Foundation
 /// A private OpenSSH sshd on loopback for the CLI and actions tests: its own host key and authorized key
 /// in the workspace, listening on one port of several loopback addresses so the cluster has a master and
 /// agents. Started with ``withLoopbackSSHD(workspace:addresses:_:)``, which stops it when the body ends.
+///
+/// sshd listens on at most 16 addresses: more addresses are served by more sshd processes on the same
+/// port, one per 16 addresses, sharing the host key.
 public final class LoopbackSSHD: Sendable {
     public let directory: String
     public let port: Int
     public let clientKey: String
-    public let daemon: SSHDaemon
+    public let daemons: [SSHDaemon]
 
-    private init(directory: String, port: Int, clientKey: String, daemon: SSHDaemon) {
+    private init(directory: String, port: Int, clientKey: String, daemons: [SSHDaemon]) {
         self.directory = directory
         self.port = port
         self.clientKey = clientKey
-        self.daemon = daemon
+        self.daemons = daemons
     }
 
     /// Starts one. Prefer ``withLoopbackSSHD(workspace:addresses:_:)``; a suite that keeps it for its
@@ -30,33 +33,55 @@ public final class LoopbackSSHD: Sendable {
         }
         try FileManager.default.copyItem(atPath: clientKey + ".pub", toPath: directory + "/authorized_keys")
         let port = freePort(on: addresses[0])
-        let config =
-            ["Port \(port)"] + addresses.map { "ListenAddress " + $0 } + [
-                "HostKey \(directory)/host_key",
-                "AuthorizedKeysFile \(directory)/authorized_keys",
-                "PidFile none",
-                "StrictModes no",
-                "UsePAM no",
-                "UseDNS no",
-                "MaxStartups 100",
-                "SetEnv SHLVL=1",
-                "Subsystem sftp internal-sftp",
-            ]
-        let daemon = try await SSHDaemon.start(directory: directory, config: config, addresses: addresses, port: port)
-        return LoopbackSSHD(directory: directory, port: port, clientKey: clientKey, daemon: daemon)
+        var daemons: [SSHDaemon] = []
+        do {
+            for (index, start) in stride(from: 0, to: addresses.count, by: 16).enumerated() {
+                let group = Array(addresses[start..<min(start + 16, addresses.count)])
+                let config =
+                    ["Port \(port)"] + group.map { "ListenAddress " + $0 } + [
+                        "HostKey \(directory)/host_key",
+                        "AuthorizedKeysFile \(directory)/authorized_keys",
+                        "PidFile none",
+                        "StrictModes no",
+                        "UsePAM no",
+                        "UseDNS no",
+                        "MaxStartups 100",
+                        "SetEnv SHLVL=1",
+                        "Subsystem sftp internal-sftp",
+                    ]
+                daemons.append(
+                    try await SSHDaemon.start(
+                        directory: index == 0 ? directory : directory + "/\(index)",
+                        config: config,
+                        addresses: group,
+                        port: port
+                    )
+                )
+            }
+        } catch {
+            for daemon in daemons { daemon.stop() }
+            throw error
+        }
+        return LoopbackSSHD(directory: directory, port: port, clientKey: clientKey, daemons: daemons)
     }
 
-    /// Logins the server accepted so far (from its log).
+    /// Logins the servers accepted so far (from their logs).
     public var logins: Int {
-        let log = (try? String(contentsOfFile: daemon.log, encoding: .utf8)) ?? ""
-        return log.components(separatedBy: "Accepted publickey").count - 1
+        daemons.reduce(0) { total, daemon in
+            let log = (try? String(contentsOfFile: daemon.log, encoding: .utf8)) ?? ""
+            return total + log.components(separatedBy: "Accepted publickey").count - 1
+        }
     }
 
-    /// Ends every connection, as a reboot or a network cut would; the server keeps listening.
-    public func dropConnections() throws { try daemon.dropConnections() }
+    /// Ends every connection, as a reboot or a network cut would; the servers keep listening.
+    public func dropConnections() throws {
+        for daemon in daemons { try daemon.dropConnections() }
+    }
 
-    /// Stops sshd (by its PID). Idempotent.
-    public func stop() { daemon.stop() }
+    /// Stops sshd (by PID). Idempotent.
+    public func stop() {
+        for daemon in daemons { daemon.stop() }
+    }
 }
 
 /// Runs `body` with a loopback sshd and stops it when `body` returns or throws.

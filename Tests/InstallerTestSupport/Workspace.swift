@@ -6,7 +6,7 @@ private let exampleGenconf = URL(fileURLWithPath: #filePath).deletingLastPathCom
     .deletingLastPathComponent().appendingPathComponent("genconf").path
 
 /// A temporary directory holding a copy of the shipped example as `genconf/`; removed on deinit.
-public final class Workspace {
+public final class Workspace: Sendable {
     public let root: String
     public var genconf: String { root + "/genconf" }
     public var serve: String { genconf + "/serve" }

@@ -11,6 +11,7 @@ leftovers_begin() {
     DCOS_INSTALLER_TEST_RUN=$(date +%s)-$$-$RANDOM$RANDOM
     export DCOS_INSTALLER_TEST_RUN
     LEFTOVERS_TMP=$(mktemp -d /tmp/dcos-installer-test.XXXXXX)
+    chmod 755 "$LEFTOVERS_TMP"  # as /tmp's own subdirectories: test users' sshd sessions read keys below it
     export TMPDIR=$LEFTOVERS_TMP
 }
 

@@ -11,10 +11,14 @@ public protocol NodeWorker: Sendable {
     /// Says which nodes come next, so the worker may get ready for them (connect). Nothing may change
     /// on those nodes before their phase is performed.
     func prefetch(_ nodes: [ClusterNode])
+    /// Says these nodes' part of the run is done, so the worker may let go of what it holds for them
+    /// (their sessions).
+    func release(_ nodes: [ClusterNode])
 }
 
 extension NodeWorker {
     public func prefetch(_ nodes: [ClusterNode]) {}
+    public func release(_ nodes: [ClusterNode]) {}
 }
 
 /// Told when hosts start and finish, for the live view and the journal. Called from worker tasks.
@@ -129,12 +133,14 @@ public enum Orchestrator {
                     ? "Masters: \(masters.count), one at a time."
                     : "Masters: \(masters.count), all at once."
             )
+            // Their sessions are kept for the health gate.
             let ran = await window(
                 .install,
                 masters,
                 limit: policy.mastersSerial ? 1 : policy.parallelism,
                 worker: worker,
-                observer: observer
+                observer: observer,
+                releasing: false
             ) { finished in
                 finished.status == .ok ? nil : "master \(finished.address) failed"
             }
@@ -163,6 +169,7 @@ public enum Orchestrator {
                     "the masters' health gate failed on \(failed.address) (\(failed.message)), so no agent was touched"
             }
         }
+        worker.release(masters + gateMasters)
         if stopReason == nil && !agents.isEmpty && !Task.isCancelled {
             var failures = 0
             var remaining = agents
@@ -220,12 +227,14 @@ public enum Orchestrator {
 
     /// Runs `phase` on `nodes`, at most `limit` at once, in order. After each host, `stop` may return a
     /// reason to start no more: the hosts not started come back skipped (cancelled after cancellation).
+    /// With `releasing`, each host is released as soon as it is done.
     static func window(
         _ phase: Phase,
         _ nodes: [ClusterNode],
         limit: Int,
         worker: any NodeWorker,
         observer: any ProgressObserver,
+        releasing: Bool = true,
         stop: (HostRecord) -> String?
     ) async -> [String: HostRecord] {
         var records: [String: HostRecord] = [:]
@@ -245,6 +254,7 @@ public enum Orchestrator {
             for _ in 0..<max(1, limit) where !startNext() { break }
             while let record = await group.next() {
                 records[record.node.host] = record
+                if releasing { worker.release([record.node]) }
                 observer.finished(record, phase: phase)
                 if stopped == nil, let reason = stop(record) { stopped = reason }
                 _ = startNext()

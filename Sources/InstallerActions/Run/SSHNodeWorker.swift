@@ -58,6 +58,15 @@ public struct SSHNodeWorker: NodeWorker {
         }
     }
 
+    public func release(_ nodes: [ClusterNode]) {
+        for node in nodes {
+            if let target = targets[node.host] { links.release(target) }
+        }
+    }
+
+    /// The most SSH sessions that were open at once in this run, and the bound they are kept under.
+    public var sessionPeak: (peak: Int, capacity: Int) { (links.peak, links.capacity) }
+
     /// Closes every session of the run.
     public func shutdown() async {
         await links.closeAll()

@@ -8,22 +8,51 @@ import Synchronization
 /// Each host's session lives in a task of its own that runs the jobs handed to it, one at a time. A job
 /// that throws ends the session: the next job for that host connects afresh. A session idle for a while
 /// is probed (`true`) before it is used; if the probe fails, the job runs on a new connection.
+///
+/// Bounded: at most `capacity` sessions are open at once (``SSHFleet``'s parallelism plus a small
+/// look-ahead). A prefetch beyond that is skipped; a job that needs a new session past it first closes the
+/// session idle the longest. ``release(_:)`` closes a host's session as soon as its part of the run is done.
 final class SessionLinks: Sendable {
     private let fleet: SSHFleet
     /// After this long without use, a session is probed before a job runs on it.
     private let probeAfter: Duration
-    private let links = Mutex<[String: Link]>([:])
+    /// Open (or opening, or closing) sessions at most, unless every one of them is busy.
+    let capacity: Int
+    private struct State {
+        var links: [String: Link] = [:]
+        /// Links whose task has not ended: open, opening, or closing after a release.
+        var live: [ObjectIdentifier: Link] = [:]
+        var peak = 0
+    }
+    private let state = Mutex(State())
 
-    init(fleet: SSHFleet, probeAfter: Duration = .seconds(5)) {
+    /// Sessions beyond the fleet's parallelism that may be opened ahead of their use.
+    static func lookAhead(parallelism: Int) -> Int { min(max(2, parallelism / 4), 16) }
+
+    init(fleet: SSHFleet, capacity: Int? = nil, probeAfter: Duration = .seconds(5)) {
         self.fleet = fleet
+        let parallelism = fleet.configuration.parallelism
+        self.capacity = max(1, capacity ?? parallelism + Self.lookAhead(parallelism: parallelism))
         self.probeAfter = probeAfter
     }
 
-    /// Starts connecting to `target` unless a session to it is open or opening; then runs `warmUp` on
-    /// the new session (read-only work that saves time later, such as checking a file).
+    /// The most sessions that were live at once.
+    var peak: Int { state.withLock { $0.peak } }
+    /// Sessions live now.
+    var live: Int { state.withLock { $0.live.count } }
+
+    /// Starts connecting to `target` unless a session to it is open or opening, or `capacity` sessions
+    /// are; then runs `warmUp` on the new session (read-only work that saves time later, such as checking
+    /// a file).
     func prefetch(_ target: SSHTarget, warmUp: (@Sendable (SSHSession) async -> Void)? = nil) {
-        let (link, isNew) = link(for: target)
+        guard let (link, isNew) = link(for: target, ahead: true) else { return }
         if isNew, let warmUp { link.submit { session in await warmUp(session) } }
+    }
+
+    /// Closes the host's session (after the job it runs, if any): its part of the run is done.
+    func release(_ target: SSHTarget) {
+        let link = state.withLock { $0.links.removeValue(forKey: target.label) }
+        link?.close()
     }
 
     /// Runs `body` on the host's session, connecting first when there is none. Throws what `body` or
@@ -33,7 +62,7 @@ final class SessionLinks: Sendable {
         _ body: @escaping @Sendable (SSHSession) async throws(SSHError) -> Void
     ) async throws(SSHError) {
         for _ in 0..<2 {
-            switch await link(for: target).link.run(body) {
+            switch await link(for: target, ahead: false)!.link.run(body) {
             case .done: return
             case .failed(let error): throw error
             case .stale: continue  // the kept session was gone before the job began: once more, connected afresh
@@ -42,30 +71,45 @@ final class SessionLinks: Sendable {
         throw SSHError(.disconnected, host: target.label, "the connection closed twice before the command could start")
     }
 
-    /// Closes every session (politely) and waits for them.
+    /// Closes every session (politely) and waits for them, released ones included.
     func closeAll() async {
-        let all = links.withLock { links in
-            defer { links.removeAll() }
-            return Array(links.values)
+        let all = state.withLock { state in
+            defer { state.links.removeAll() }
+            return Array(state.live.values)
         }
         for link in all { link.close() }
         for link in all { await link.finished() }
     }
 
-    /// The host's open link, or a new one (connecting).
-    private func link(for target: SSHTarget) -> (link: Link, isNew: Bool) {
+    /// The host's open link, or a new one (connecting). At capacity, a new link first closes the link
+    /// idle the longest; a prefetch (`ahead`) gets nil instead.
+    private func link(for target: SSHTarget, ahead: Bool) -> (link: Link, isNew: Bool)? {
         let key = target.label
-        return links.withLock { links in
-            if let existing = links[key], existing.isOpen { return (existing, false) }
-            let link = Link()
-            links[key] = link
-            link.start(fleet: fleet, target: target, probeAfter: probeAfter) { [weak self] ended in
-                self?.links.withLock { links in
-                    if links[key] === ended { links[key] = nil }
+        let (result, evicted) = state.withLock { state -> ((link: Link, isNew: Bool)?, Link?) in
+            if let existing = state.links[key], existing.isOpen { return ((existing, false), nil) }
+            var evicted: Link?
+            if state.live.count >= capacity {
+                if ahead { return (nil, nil) }  // never close a session for a guess
+                let idle = state.links.filter { $0.value.idleSince != nil }
+                if let (host, oldest) = idle.min(by: { $0.value.idleSince! < $1.value.idleSince! }) {
+                    state.links[host] = nil
+                    evicted = oldest
                 }
             }
-            return (link, true)
+            let link = Link()
+            state.links[key] = link
+            state.live[ObjectIdentifier(link)] = link
+            state.peak = max(state.peak, state.live.count)
+            link.start(fleet: fleet, target: target, probeAfter: probeAfter) { [weak self] ended in
+                self?.state.withLock { state in
+                    if state.links[key] === ended { state.links[key] = nil }
+                    state.live[ObjectIdentifier(ended)] = nil
+                }
+            }
+            return ((link, true), evicted)
         }
+        evicted?.close()
+        return result
     }
 }
 
@@ -93,11 +137,15 @@ private final class Link: Sendable {
         /// The session is up (jobs run on it); until then, closing cancels the connect.
         var connected = false
         var task: Task<Void, Never>?
+        /// Since when the session has been waiting for a job (nil while connecting or running one).
+        var idleSince: ContinuousClock.Instant?
     }
 
     private let state = Mutex(State())
 
     var isOpen: Bool { state.withLock { !$0.closed } }
+    /// Since when this open session has had nothing to do; nil when it is busy, connecting or closed.
+    var idleSince: ContinuousClock.Instant? { state.withLock { $0.closed ? nil : $0.idleSince } }
 
     func start(
         fleet: SSHFleet,
@@ -163,6 +211,7 @@ private final class Link: Sendable {
                 return (true, nil)
             }
             state.waiter = nil
+            state.idleSince = nil
             return (true, waiter)
         }
         waiter?.resume(returning: job)
@@ -191,6 +240,7 @@ private final class Link: Sendable {
                         continuation.resume(returning: nil)
                     } else {
                         state.waiter = continuation
+                        state.idleSince = .now
                     }
                 }
             }

@@ -130,7 +130,13 @@ final class SSHLab: @unchecked Sendable {
             "LogLevel ERROR",
             "Subsystem sftp internal-sftp",
         ]
-        let daemon = try await SSHDaemon.start(directory: base, config: config, addresses: addresses, port: port, netns: netns)
+        let daemon = try await SSHDaemon.start(
+            directory: base,
+            config: config,
+            addresses: addresses,
+            port: port,
+            netns: netns
+        )
         let server = SSHD(
             daemon: daemon,
             hostKeyPublic: try String(contentsOfFile: hostKey + ".pub", encoding: .utf8),

@@ -62,10 +62,10 @@ final class AuthTests {
 
     @Test func agent() async throws {
         let socketPath = lab.dir + "/agent.sock"
-        let agent = try spawn("/usr/bin/ssh-agent", ["-D", "-a", socketPath])
+        let agent = try spawnProcess("/usr/bin/ssh-agent", ["-D", "-a", socketPath])
         defer {
             kill(agent, SIGKILL)  // ssh-agent -D does not exit on SIGTERM
-            _ = waitFor(agent)
+            _ = waitForProcess(agent)
         }
         try await waitUntil(.seconds(10), "ssh-agent socket") { FileManager.default.fileExists(atPath: socketPath) }
         try await sh("/usr/bin/ssh-add", ["-q", lab.key], environment: ["SSH_AUTH_SOCK": socketPath])

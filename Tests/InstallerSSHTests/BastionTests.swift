@@ -39,7 +39,7 @@ final class NetworkNamespace {
 
     /// Deleting the namespace also deletes the veth pair.
     func remove() {
-        if let pid = try? spawn("/usr/sbin/ip", ["netns", "delete", name]) { _ = waitFor(pid) }
+        if let pid = try? spawnProcess("/usr/sbin/ip", ["netns", "delete", name]) { _ = waitForProcess(pid) }
     }
 }
 

@@ -12,23 +12,6 @@ struct LabError: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Starts `program` (registered with ``TestProcesses``, so it cannot outlive the test).
-func spawn(
-    _ program: String,
-    _ arguments: [String],
-    environment: [String: String] = [:],
-    stdout: String = "/dev/null",
-    stderr: String = "/dev/null"
-) throws -> pid_t {
-    try spawnProcess(program, arguments, environment: environment, stdout: stdout, stderr: stderr)
-}
-
-/// Waits for `pid` and returns its exit status (or 128 + signal).
-func waitFor(_ pid: pid_t) -> Int32 { waitForProcess(pid) }
-
-/// Waits for `pid` on a thread of its own, so the cooperative pool (two threads here) is never blocked.
-func waitForExit(_ pid: pid_t) async -> Int32 { await waitForProcessExit(pid) }
-
 /// Runs a program to completion and returns its stdout; throws on a non-zero exit.
 @discardableResult
 func sh(_ program: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> String {
@@ -37,14 +20,14 @@ func sh(_ program: String, _ arguments: [String], environment: [String: String]?
         unlink(scratch + ".out")
         unlink(scratch + ".err")
     }
-    let pid = try spawn(
+    let pid = try spawnProcess(
         program,
         arguments,
         environment: environment ?? [:],
         stdout: scratch + ".out",
         stderr: scratch + ".err"
     )
-    let status = await waitForExit(pid)
+    let status = await waitForProcessExit(pid)
     let out = (try? String(contentsOfFile: scratch + ".out", encoding: .utf8)) ?? ""
     guard status == 0 else {
         let err = (try? String(contentsOfFile: scratch + ".err", encoding: .utf8)) ?? ""

@@ -130,10 +130,17 @@ extension SSHSession {
                         "the command produced no output for \(formatSeconds(idle ?? .zero)) (ssh_command_idle_timeout)"
                     )
                 }
-            } catch  where error.code == .commandTimeout {
+            } catch where error.code == .commandTimeout {
                 _ = libssh2_channel_free(channel)
                 closed = true
                 throw await stopRemote(marker.processGroup, sudo: sudo, after: error)
+            } catch where error.code == .cancelled {
+                // Ctrl-C: the command must not go on by itself on the node either. The stop runs in a
+                // task of its own (not cancelled), bounded to a few seconds.
+                _ = libssh2_channel_free(channel)
+                closed = true
+                let group = marker.processGroup
+                throw await Task { await self.stopRemote(group, sudo: sudo, after: error, grace: 5) }.value
             }
         }
         if let rest = marker.finish() { rest.withUnsafeBytes { stderr.append($0) } }
@@ -182,7 +189,7 @@ func formatSeconds(_ duration: Duration) -> String {
 extension SSHSession {
     /// After a timeout: stops the command's process group on the node (SIGTERM, then SIGKILL two seconds
     /// later for whatever is left), on a channel of its own, and says so in the error.
-    func stopRemote(_ group: Int?, sudo: SudoMode, after error: SSHError) async -> SSHError {
+    func stopRemote(_ group: Int?, sudo: SudoMode, after error: SSHError, grace: Int = 20) async -> SSHError {
         var stopped = error
         guard let group, group > 1 else {
             stopped.message += "; the command's process group was not known, so it may still run on the node"
@@ -190,7 +197,7 @@ extension SSHSession {
         }
         let script =
             "kill -TERM -- -\(group) 2>/dev/null || exit 0; i=0; "
-            + "while kill -0 -- -\(group) 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; "
+            + "while kill -0 -- -\(group) 2>/dev/null && [ $i -lt \(grace) ]; do sleep 0.1; i=$((i+1)); done; "
             + "if kill -KILL -- -\(group) 2>/dev/null; then echo killed; else echo terminated; fi"
         do throws(SSHError) {
             let output = try await run(

@@ -130,11 +130,11 @@ extension SSHSession {
                         "the command produced no output for \(formatSeconds(idle ?? .zero)) (ssh_command_idle_timeout)"
                     )
                 }
-            } catch where error.code == .commandTimeout {
+            } catch  where error.code == .commandTimeout {
                 _ = libssh2_channel_free(channel)
                 closed = true
                 throw await stopRemote(marker.processGroup, sudo: sudo, after: error)
-            } catch where error.code == .cancelled {
+            } catch  where error.code == .cancelled {
                 // Ctrl-C: the command must not go on by itself on the node either. The stop runs in a
                 // task of its own (not cancelled), bounded to a few seconds.
                 _ = libssh2_channel_free(channel)

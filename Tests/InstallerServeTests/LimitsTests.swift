@@ -95,10 +95,8 @@ struct LimitsTests {
     func connectionCap() async throws {
         let fixture = try GenconfFixture()
         defer { fixture.remove() }
-        // Generous timeouts: on a loaded machine a 1 s header timeout can close a connection between two
-        // requests, which is not what this tests.
-        var limits = Self.tightSizes
-        limits.maxConnections = 3
+        var limits = Self.tight
+        limits.idleTimeout = .seconds(30)
         try await withServer(root: fixture.servePath, limits: limits) { port in
             var open: [TestConnection] = []
             for _ in 0..<3 {

@@ -114,8 +114,10 @@ struct LimitsTests {
                 #expect(try await connection.readResponse().status == 200)
             }
             await open[0].close()
+            // The server frees the slot when it sees the close, a moment later: until then a new connection
+            // is still over the cap, and its 503 and close can beat the client's request (a closed channel).
             let admitted = try await eventually {
-                try await request(port: port, "GET", "/dcos_install.sh").status == 200
+                (try? await request(port: port, "GET", "/dcos_install.sh"))?.status == 200
             }
             #expect(admitted)
             for connection in open { await connection.close() }

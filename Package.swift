@@ -63,11 +63,18 @@ let package = Package(
             dependencies: ["CLinux"],
             swiftSettings: swiftSettings
         ),
+        // The genconf directory's keys and what they make: manifest signatures, node tokens, keyed digests;
+        // the permission rules for files that hold secrets.
+        .target(
+            name: "InstallerTrust",
+            dependencies: ["InstallerSystem", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // genconf: validate, derive, render, bundle, write serve/ atomically.
         .target(
             name: "InstallerGenconf",
             dependencies: [
-                "InstallerConfig", "InstallerRender", "InstallerArchive", "InstallerSystem",
+                "InstallerConfig", "InstallerRender", "InstallerArchive", "InstallerSystem", "InstallerTrust",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -77,6 +84,7 @@ let package = Package(
         .target(
             name: "InstallerServe",
             dependencies: [
+                "InstallerTrust",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -120,7 +128,7 @@ let package = Package(
             name: "dcos_generate_config",
             dependencies: [
                 "InstallerConfig", "InstallerGenconf", "InstallerServe", "InstallerSSH", "InstallerSystem", "InstallerCluster",
-                "InstallerActions", "InstallerRender",
+                "InstallerActions", "InstallerRender", "InstallerTrust",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -137,13 +145,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "InstallerConfigTests", dependencies: ["InstallerConfig"], swiftSettings: swiftSettings),
-        .testTarget(name: "InstallerRenderTests", dependencies: ["InstallerRender", "InstallerConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "InstallerRenderTests",
+            dependencies: ["InstallerRender", "InstallerConfig", "InstallerTrust", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "InstallerArchiveTests", dependencies: ["InstallerArchive"], swiftSettings: swiftSettings),
         .testTarget(name: "InstallerSystemTests", dependencies: ["InstallerSystem"], swiftSettings: swiftSettings),
+        .testTarget(name: "InstallerTrustTests", dependencies: ["InstallerTrust", "InstallerTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "InstallerGenconfTests",
             dependencies: [
-                "InstallerGenconf", "InstallerConfig", "InstallerArchive", "InstallerRender", "InstallerTestSupport",
+                "InstallerGenconf", "InstallerConfig", "InstallerArchive", "InstallerRender", "InstallerTestSupport", "InstallerTrust",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Golden")],
@@ -152,7 +165,7 @@ let package = Package(
         .testTarget(
             name: "InstallerServeTests",
             dependencies: [
-                "InstallerServe", "InstallerTestSupport",
+                "InstallerServe", "InstallerTestSupport", "InstallerTrust",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -2,6 +2,7 @@ import Foundation
 import InstallerConfig
 import InstallerRender
 import InstallerSystem
+import InstallerTrust
 import Logging
 
 /// `dcos_generate_config --genconf`: config.yaml → validated values → rendered release → role bundles,
@@ -31,9 +32,23 @@ public enum Genconf {
         } catch {
             throw .release(error)
         }
+        let keys: GenconfKeys
+        do {
+            let (loaded, created) = try GenconfKeys.loadOrCreate(genconfDirectory: options.genconfDirectory)
+            for name in created { logger.info("Created \(loaded.directory)/\(name) (mode 0600); keep it private") }
+            keys = loaded
+        } catch {
+            throw .output("\(error)")
+        }
         let release = renderer.manifest.release
         var values = DerivedValues.compute(config).mapValues(TemplateValue.init)
-        let configID = Self.configID(values: values, releaseText: renderer.releaseText)
+        let secretNames = DerivedValues.secretNames(config)
+        let configID = Self.configID(
+            values: values,
+            secretNames: secretNames,
+            keys: keys,
+            releaseText: renderer.releaseText
+        )
         values["config_id"] = .string(configID)
         values["release_name"] = .string(release.name)
         values["release_version"] = .string(release.version)
@@ -44,13 +59,18 @@ public enum Genconf {
 
         let renderings: [Role: RoleRendering]
         do {
-            renderings = try renderer.render(values: values)
+            renderings = try renderer.render(values: values, secretNames: secretNames)
         } catch {
             throw .release(error)
         }
         let clusterName = config.string("cluster_name")
         var bundles: [RoleBundle] = []
+        var secrets: [SecretsArchive] = []
         for role in Role.allCases {
+            if let archive = try SecretsArchive.build(rendering: renderings[role]!, keys: keys) {
+                logger.debug("Built secrets archive", metadata: ["role": "\(role)", "files": "\(archive.paths.count)"])
+                secrets.append(archive)
+            }
             let bundle = try RoleBundle.build(
                 rendering: renderings[role]!,
                 packages: catalog.entries(for: role),
@@ -67,13 +87,17 @@ public enum Genconf {
 
         var scriptValues = values
         scriptValues["roles"] = .list(
-            bundles.map {
-                .object([
-                    "role": .string($0.role.rawValue), "bundle": .string($0.servePath), "sha256": .string($0.sha256),
-                    "size": .string(String($0.bytes.count)),
+            bundles.map { bundle in
+                let archive = secrets.first { $0.role == bundle.role }
+                return .object([
+                    "role": .string(bundle.role.rawValue), "bundle": .string(bundle.servePath),
+                    "sha256": .string(bundle.sha256), "size": .string(String(bundle.bytes.count)),
+                    "secrets": .string(archive?.servePath ?? ""), "secrets_sha256": .string(archive?.sha256 ?? ""),
+                    "secrets_size": .string(archive.map { String($0.bytes.count) } ?? ""),
                 ])
             }
         )
+        scriptValues["manifest_public_key"] = .string(keys.publicKeyPEM)
         scriptValues["packages"] = .list(
             catalog.entries.map {
                 .object([
@@ -105,6 +129,8 @@ public enum Genconf {
 
         let output = ServeOutput(
             bundles: bundles,
+            secrets: secrets,
+            keys: keys,
             prerequisites: prerequisites,
             packages: catalog.entries,
             installScript: script,
@@ -118,7 +144,18 @@ public enum Genconf {
 
         return GenconfResult(
             serveDirectory: options.serveDirectory,
+            secretsDirectory: options.genconfDirectory + "/" + SecretsArchive.directoryName,
             configID: configID,
+            publicKey: keys.publicKeyPEM,
+            publicKeyFingerprint: keys.publicKeyFingerprint,
+            secrets: secrets.map {
+                .init(
+                    role: $0.role,
+                    path: $0.servePath,
+                    files: $0.paths,
+                    token: keys.mintToken(role: $0.role.rawValue, configID: configID, expires: 0)
+                )
+            },
             clusterName: clusterName,
             release: release,
             bundles: bundles.map {
@@ -134,10 +171,24 @@ public enum Genconf {
     }
 
     /// The configuration id: SHA-256 over every template value and the release's text. Any change to a
-    /// value (including the ip-detect script's text) or to the release gives a new id.
-    static func configID(values: [String: TemplateValue], releaseText: String) -> String {
+    /// value (including the ip-detect script's text) or to the release gives a new id. Secret values enter only
+    /// through a digest keyed by `genconf/keys/secrets-salt.key`: the id is public, and must not let anyone test
+    /// guesses of a password against it.
+    static func configID(
+        values: [String: TemplateValue],
+        secretNames: Set<String>,
+        keys: GenconfKeys,
+        releaseText: String
+    ) -> String {
+        var publicValues = values.filter { !secretNames.contains($0.key) }
+        let secretValues = values.filter { secretNames.contains($0.key) }
+        if !secretValues.isEmpty {
+            publicValues["secrets_digest"] = .string(
+                keys.secretDigest("config-id-secrets", Array(TemplateValue.object(secretValues).canonicalJSON.utf8))
+            )
+        }
         var text = "dcos-installer/config-id/v1\n"
-        text += TemplateValue.object(values).canonicalJSON
+        text += TemplateValue.object(publicValues).canonicalJSON
         text += "\n"
         text += releaseText
         return Digest.sha256(text)

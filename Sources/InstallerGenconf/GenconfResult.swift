@@ -19,8 +19,24 @@ public struct GenconfResult: Sendable {
         public var roles: [Role]
     }
 
+    /// A role's secrets archive and the token that fetches it from `--serve`.
+    public struct Secrets: Sendable {
+        public var role: Role
+        public var path: String
+        /// The node paths of the files in it.
+        public var files: [String]
+        /// Valid while this configuration is served; `--issue-node-token` mints short-lived ones.
+        public var token: String
+    }
+
     public var serveDirectory: String
+    /// `genconf/secrets`: the secrets archives (0600), never part of serve/.
+    public var secretsDirectory: String
     public var configID: String
+    /// The ed25519 public key that verifies serve/manifest.json.sig (also in serve/manifest-signing.pub).
+    public var publicKey: String
+    public var publicKeyFingerprint: String
+    public var secrets: [Secrets]
     public var clusterName: String
     public var release: ReleaseManifest.Release
     public var bundles: [Bundle]
@@ -59,6 +75,23 @@ public struct GenconfResult: Sendable {
                 }
             ),
             "install_script": .object(["path": .string("dcos_install.sh"), "sha256": .string(installScriptSHA256)]),
+            "signing_key": .object([
+                "public_key": .string(publicKey), "fingerprint": .string(publicKeyFingerprint),
+                "path": .string("manifest-signing.pub"), "signature": .string("manifest.json.sig"),
+            ]),
+            "secrets": .object(
+                Dictionary(
+                    uniqueKeysWithValues: secrets.map {
+                        (
+                            $0.role.rawValue,
+                            JSONValue.object([
+                                "path": .string($0.path), "files": .array($0.files.map(JSONValue.string)),
+                                "token": .string($0.token),
+                            ])
+                        )
+                    }
+                )
+            ),
             "warnings": .array(
                 diagnostics.warnings.map { .string($0.description) } + packageWarnings.map(JSONValue.string)
             ),

@@ -3,11 +3,16 @@ import InstallerArchive
 import InstallerConfig
 import InstallerRender
 import InstallerSystem
+import InstallerTrust
 import Logging
 
 /// Everything that goes into serve/.
 struct ServeOutput {
     var bundles: [RoleBundle]
+    /// Written to genconf/secrets/, never to serve/.
+    var secrets: [SecretsArchive]
+    /// Signs manifest.json.
+    var keys: GenconfKeys
     /// prereqs_offline: the apt repository under prereqs/apt.
     var prerequisites: OfflinePrerequisites?
     var packages: [PackageCatalog.Entry]
@@ -48,12 +53,26 @@ struct ServeOutput {
         }
         var roles: [String: JSONValue] = [:]
         for bundle in bundles {
-            roles[bundle.role.rawValue] = .object([
+            var entry: [String: JSONValue] = [
                 "bundle": .string(bundle.servePath),
                 "sha256": .string(bundle.sha256),
                 "packages": .array(packages.filter { $0.roles.contains(bundle.role) }.map { .string($0.servePath) }),
-            ])
+            ]
+            if let archive = secrets.first(where: { $0.role == bundle.role }) {
+                entry["secrets"] = .object([
+                    "path": .string(archive.servePath), "sha256": .string(archive.sha256),
+                    "size": .int(archive.bytes.count),
+                ])
+            }
+            roles[bundle.role.rawValue] = .object(entry)
         }
+        // One line per file, `SHA256 SIZE PATH`: what dcos_install.sh checks against the signed manifest with grep,
+        // having no JSON parser. Secrets archives are listed by digest (salted), never by contents.
+        var sums = files.map { path, entry in
+            "\(entry["sha256"]?.stringValue ?? "") \(entry["size"]?.intValue ?? 0) \(path)"
+        }
+        sums += secrets.map { "\($0.sha256) \($0.bytes.count) \($0.servePath)" }
+        sums.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         return .object(
             [
                 "format": .int(1),
@@ -66,6 +85,11 @@ struct ServeOutput {
                 ]),
                 "roles": .object(roles),
                 "files": .object(files),
+                "sums": .array(sums.map(JSONValue.string)),
+                "signing_key": .object([
+                    "fingerprint": .string(keys.publicKeyFingerprint), "path": .string("manifest-signing.pub"),
+                    "signature": .string("manifest.json.sig"), "algorithm": .string("ed25519"),
+                ]),
             ].merging(prereqs == .null ? [:] : ["prereqs": prereqs]) { first, _ in first }
         )
     }
@@ -115,19 +139,47 @@ struct ServeDirectoryWriter {
                 try FileWriter.create(directory + "/Packages", bytes: prerequisites.packagesIndex)
             }
             try FileWriter.create(staging + "/dcos_install.sh", bytes: output.installScript, mode: 0o755)
-            try FileWriter.create(
-                staging + "/manifest.json",
-                bytes: Array((output.manifest.encoded(pretty: true) + "\n").utf8)
-            )
+            let manifest = Array((output.manifest.encoded(pretty: true) + "\n").utf8)
+            try FileWriter.create(staging + "/manifest.json", bytes: manifest)
+            try FileWriter.create(staging + "/manifest.json.sig", bytes: output.keys.sign(manifest))
+            try FileWriter.create(staging + "/manifest-signing.pub", bytes: Array(output.keys.publicKeyPEM.utf8))
+            try writeSecrets(output.secrets)
             FileWriter.syncDirectory(staging + "/bundles")
             FileWriter.syncDirectory(staging)
             try DirectorySwap.replace(serveDirectory, with: staging)
             FileWriter.syncDirectory(genconfDirectory)
+            pruneSecrets(keeping: Set(output.secrets.map(\.fileName)), logger: logger)
         } catch {
             try? DirectorySwap.removeTree(staging)
             throw .output("Could not write \(serveDirectory): \(error) The previous serve directory is unchanged.")
         }
         logger.debug("Replaced serve directory", metadata: ["path": "\(serveDirectory)"])
+    }
+
+    var secretsDirectory: String { genconfDirectory + "/" + SecretsArchive.directoryName }
+
+    /// The secrets archives go to genconf/secrets/ (0700, files 0600) before serve/ is swapped: a node that sees
+    /// the new dcos_install.sh finds its archive. Archives are named by content, so an existing one is complete.
+    private func writeSecrets(_ archives: [SecretsArchive]) throws(SystemError) {
+        guard !archives.isEmpty || FileReader.permissions(secretsDirectory) != nil else { return }
+        try FileWriter.makeDirectory(secretsDirectory, mode: 0o700)
+        guard chmod(secretsDirectory, 0o700) == 0 else {
+            throw SystemError("set the mode of", path: secretsDirectory, errno: errno)
+        }
+        for archive in archives {
+            let path = secretsDirectory + "/" + archive.fileName
+            _ = try FileWriter.createIfAbsent(path, bytes: archive.bytes, mode: 0o600)
+            guard chmod(path, 0o600) == 0 else { throw SystemError("set the mode of", path: path, errno: errno) }
+        }
+        FileWriter.syncDirectory(secretsDirectory)
+    }
+
+    /// After the swap: archives the new serve/ no longer names are removed.
+    private func pruneSecrets(keeping names: Set<String>, logger: Logger) {
+        for name in PrivateFiles.entries(of: secretsDirectory) where !names.contains(name) {
+            logger.debug("Removing an old secrets archive", metadata: ["name": "\(name)"])
+            unlink(secretsDirectory + "/" + name)
+        }
     }
 
     /// A run that was killed leaves serve.tmp-<pid>; we hold the lock, so any such directory is stale.

@@ -15,6 +15,24 @@ struct Template: Sendable {
     let file: String
     let nodes: [Node]
 
+    /// Every name the template uses, at any depth (variables and sections; dotted names whole).
+    var names: Set<String> {
+        var found: Set<String> = []
+        func collect(_ nodes: [Node]) {
+            for node in nodes {
+                switch node {
+                case .text: continue
+                case .variable(let name, _): found.insert(name)
+                case .section(let name, _, let children, _):
+                    found.insert(name)
+                    collect(children)
+                }
+            }
+        }
+        collect(nodes)
+        return found
+    }
+
     // MARK: - Parsing
 
     private enum Token {

@@ -5,11 +5,14 @@ public struct RenderedFile: Sendable, Hashable {
     public var path: String
     public var mode: UInt16
     public var contents: [UInt8]
+    /// Rendered from a secret value: it travels in the role's secrets archive, never in a public file.
+    public var isSecret: Bool
 
-    public init(path: String, mode: UInt16, contents: [UInt8]) {
+    public init(path: String, mode: UInt16, contents: [UInt8], isSecret: Bool = false) {
         self.path = path
         self.mode = mode
         self.contents = contents
+        self.isSecret = isSecret
     }
 }
 
@@ -97,12 +100,35 @@ public struct TemplateRenderer: Sendable {
         return template.render(values)
     }
 
-    /// Checks every template against `values` (all branches), then renders each role.
-    public func render(values: [String: TemplateValue]) throws(RenderErrors) -> [Role: RoleRendering] {
+    /// Checks every template against `values` (all branches), then renders each role. A file whose template uses
+    /// any of `secretNames` is marked secret; a secret file must have mode 0600 (checked here, with the manifest line).
+    public func render(
+        values: [String: TemplateValue],
+        secretNames: Set<String> = []
+    ) throws(RenderErrors) -> [Role: RoleRendering] {
         var errors: [RenderError] = []
         let checker = TemplateChecker(root: values)
         for name in templates.keys.sorted() {
             errors += checker.check(templates[name]!)
+        }
+        let secretTemplates = Set(templates.filter { !$0.value.names.isDisjoint(with: secretNames) }.keys)
+        for unit in manifest.units where secretTemplates.contains(unit.template) {
+            errors.append(
+                RenderError(
+                    file: "templates/manifest.yaml",
+                    line: unit.line,
+                    "The unit \(unit.name) is rendered from a secret value; units are world-readable. Move the secret into a 0600 file the unit reads."
+                )
+            )
+        }
+        for file in manifest.files where secretTemplates.contains(file.template) && file.mode & 0o077 != 0 {
+            errors.append(
+                RenderError(
+                    file: "templates/manifest.yaml",
+                    line: file.line,
+                    "\(file.path) is rendered from a secret value, so its mode must be 0600 (it is \(String(file.mode, radix: 8)))."
+                )
+            )
         }
         guard errors.isEmpty else { throw RenderErrors(errors: errors) }
         var rendered: [String: [UInt8]] = [:]
@@ -112,7 +138,12 @@ public struct TemplateRenderer: Sendable {
         var result: [Role: RoleRendering] = [:]
         for role in Role.allCases {
             var files = manifest.files.filter { $0.roles.contains(role) }.map {
-                RenderedFile(path: $0.path, mode: $0.mode, contents: rendered[$0.template]!)
+                RenderedFile(
+                    path: $0.path,
+                    mode: $0.mode,
+                    contents: rendered[$0.template]!,
+                    isSecret: secretTemplates.contains($0.template)
+                )
             }
             let units = manifest.units.filter { $0.roles.contains(role) }
             files += units.map {

@@ -1,3 +1,4 @@
+import InstallerTrust
 public import Logging
 import NIOCore
 import NIOPosix
@@ -64,6 +65,7 @@ private struct RunningServer: Sendable {
                 metadata: ["root": "\(configuration.root)"]
             )
         }
+        let secrets = try await Self.secretsGate(configuration, threadPool: threadPool, logger: logger)
         let registry = ConnectionRegistry(maximum: max(1, configuration.limits.maxConnections))
         let serve = ServeContext(
             resolver: resolver,
@@ -73,7 +75,8 @@ private struct RunningServer: Sendable {
             log: RequestLog(json: configuration.jsonLogs),
             threadPool: threadPool,
             fileIO: NonBlockingFileIO(threadPool: threadPool),
-            usesTLS: sslContext != nil
+            usesTLS: sslContext != nil,
+            secrets: secrets
         )
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 1024)
@@ -114,6 +117,36 @@ private struct RunningServer: Sendable {
             configuration: configuration,
             logger: logger
         )
+    }
+
+    /// The secrets gate, when the genconf directory has keys. Refuses to start when a key or a secrets archive is
+    /// readable by other users: such a bootstrap node has already leaked them, and serving would hide that.
+    static func secretsGate(
+        _ configuration: ServeConfiguration,
+        threadPool: NIOThreadPool,
+        logger: Logger
+    ) async throws -> SecretsGate? {
+        guard let genconf = configuration.genconfDirectory else { return nil }
+        let outcome: Result<SecretsGate?, TrustError> = try await threadPool.runIfActive {
+            let keysDirectory = genconf + "/" + GenconfKeys.directoryName
+            let secretsDirectory = genconf + "/" + SecretsGate.prefix
+            do throws(TrustError) {
+                try PrivateFiles.checkTree(secretsDirectory)
+                guard GenconfKeys.exist(genconfDirectory: genconf) else { return .success(nil) }
+                try PrivateFiles.checkTree(keysDirectory)
+                let keys = try GenconfKeys.load(genconfDirectory: genconf)
+                return .success(SecretsGate(directory: secretsDirectory, keys: keys))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch outcome {
+        case .success(let gate):
+            if gate == nil { logger.info("No genconf keys yet: /secrets/ answers 404 until --genconf has run.") }
+            return gate
+        case .failure(let error):
+            throw ServeError(.secretsUnsafe, "Refusing to serve: \(error.message)")
+        }
     }
 
     /// Stops accepting, lets in-flight responses finish within the grace period, then closes what is left.

@@ -12,6 +12,8 @@ struct ServeContext: Sendable {
     var fileIO: NonBlockingFileIO
     /// Bodies must go through the TLS handler as buffers instead of `sendfile`.
     var usesTLS: Bool
+    /// `/secrets/` with node tokens; nil when the genconf directory has no keys yet.
+    var secrets: SecretsGate?
 }
 
 /// One HTTP/1.1 connection: reads request heads, answers them one at a time, enforces the timeouts.
@@ -194,8 +196,65 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .failure(let rejection):
             exchange.note = "refused path: \(rejection)"
             self.sendSimple(context: context, status: .badRequest, headOnly: isHead)
+        case .success(let segments) where segments.first == SecretsGate.prefix:
+            self.openSecret(segments: segments, head: head, context: context)
         case .success(let segments):
             self.open(segments: segments, head: head, attempt: 0, context: context)
+        }
+    }
+
+    /// `/secrets/<role>--<id>.tar.gz`: only with a node token for that role and the current configuration.
+    private func openSecret(segments: [String], head: RequestHead, context: ChannelHandlerContext) {
+        let isHead = head.method == "HEAD"
+        guard let gate = self.serve.secrets, segments.count == 2, let tree = self.serve.roots.current() else {
+            self.exchange?.note = "no secrets here"
+            self.sendSimple(context: context, status: .notFound, headOnly: isHead)
+            return
+        }
+        let (cached, load) = self.serve.manifests.contents(tree: tree)
+        if let cached {
+            self.authorizeSecret(segments[1], contents: cached, gate: gate, head: head, context: context)
+            return
+        }
+        guard let (descriptor, key) = load else {
+            self.exchange?.note = "no manifest.json"
+            self.sendSimple(context: context, status: .notFound, headOnly: isHead)
+            return
+        }
+        let manifests = self.serve.manifests
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        self.serve.threadPool.runIfActive(eventLoop: context.eventLoop) {
+            let contents = ManifestCache.load(descriptor: descriptor, size: key.status.size)
+            manifests.store(key: key, contents: contents)
+            return contents
+        }.whenComplete { result in
+            let (handler, context) = loopBound.value
+            guard handler.state == .responding else { return }
+            let contents = (try? result.get()) ?? ManifestCache.Contents()
+            handler.authorizeSecret(segments[1], contents: contents, gate: gate, head: head, context: context)
+        }
+    }
+
+    private func authorizeSecret(
+        _ name: String,
+        contents: ManifestCache.Contents,
+        gate: SecretsGate,
+        head: RequestHead,
+        context: ChannelHandlerContext
+    ) {
+        let isHead = head.method == "HEAD"
+        switch gate.authorize(name: name, authorization: head.authorization, contents: contents) {
+        case .notFound(let reason):
+            self.exchange?.note = reason
+            self.sendSimple(context: context, status: .notFound, headOnly: isHead)
+        case .denied(let reason):
+            // The log line carries the client address (as every line does) and the reason, never the token.
+            self.exchange?.note = reason
+            self.sendSimple(context: context, status: .forbidden, headOnly: isHead)
+        case .granted(let file, let role):
+            self.exchange?.note = "secrets of \(role) (node token)"
+            self.exchange?.extraHeaders = [("Cache-Control", "no-store")]
+            self.sendFile(file, manifestEntry: nil, head: head, name: name, context: context)
         }
     }
 
@@ -233,9 +292,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 let manifests = self.serve.manifests
                 let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 self.serve.threadPool.runIfActive(eventLoop: context.eventLoop) {
-                    let files = ManifestCache.load(descriptor: descriptor, size: key.status.size)
-                    manifests.store(key: key, files: files)
-                    return files[path]
+                    let contents = ManifestCache.load(descriptor: descriptor, size: key.status.size)
+                    manifests.store(key: key, contents: contents)
+                    return contents.files[path]
                 }.whenComplete { result in
                     let (handler, context) = loopBound.value
                     let entry = try? result.get()
@@ -271,6 +330,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             ("ETag", etag),
             ("Accept-Ranges", "bytes"),
         ]
+        headers += exchange.extraHeaders
         let isHead = head.method == "HEAD"
         if Self.isNotModified(head: head, etag: etag, modifiedSeconds: status.modifiedSeconds) {
             closeDescriptor(file.descriptor)

@@ -21,6 +21,8 @@ struct FileStatus: Equatable, Sendable {
     var modifiedNanoseconds: Int64
     var isRegularFile: Bool
     var isDirectory: Bool
+    /// Permission bits.
+    var mode: UInt32
 
     /// `fstat` of an open descriptor.
     init?(descriptor: CInt) {
@@ -54,6 +56,7 @@ struct FileStatus: Equatable, Sendable {
             self.modifiedSeconds = Int64(info.st_mtim.tv_sec)
             self.modifiedNanoseconds = Int64(info.st_mtim.tv_nsec)
         #endif
+        self.mode = UInt32(info.st_mode & 0o7777)
         self.isRegularFile = (info.st_mode & S_IFMT) == S_IFREG
         self.isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
     }

@@ -25,6 +25,14 @@ final class ManifestCache: Sendable {
         var size: Int64
     }
 
+    /// What one version of the manifest says: the files of serve/, the configuration id, and each role's secrets
+    /// archive (`secrets/<name>` → role), which `--serve` hands out only with a node token.
+    struct Contents: Sendable {
+        var files: [String: Entry] = [:]
+        var configID: String?
+        var secretRoles: [String: String] = [:]
+    }
+
     /// Identifies one version of `manifest.json`.
     struct Key: Equatable, Sendable {
         var status: FileStatus
@@ -43,7 +51,7 @@ final class ManifestCache: Sendable {
     /// The largest manifest read; a bigger one is ignored (weak validators are used instead).
     static let maximumManifestBytes = 64 * 1024 * 1024
 
-    private let current = Mutex<(key: Key, files: [String: Entry])?>(nil)
+    private let current = Mutex<(key: Key, contents: Contents)?>(nil)
 
     init() {}
 
@@ -53,7 +61,7 @@ final class ManifestCache: Sendable {
         let key = Key(status: manifest)
         let cached: Entry?? = self.current.withLock { current in
             guard let current, current.key == key else { return .none }
-            return .some(current.files[relativePath])
+            return .some(current.contents.files[relativePath])
         }
         if let cached { return .known(cached) }
         let fd = openat(tree.directory.descriptor, "manifest.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
@@ -62,9 +70,19 @@ final class ManifestCache: Sendable {
     }
 
     /// Reads and parses the manifest from `descriptor` and closes it. Blocking: call it on a thread pool.
-    static func load(descriptor: CInt, size: Int64) -> [String: Entry] {
+    /// The whole current manifest, for the secrets gate: cached, or to be loaded like `lookup`'s.
+    func contents(tree: RootCache.Snapshot) -> (cached: Contents?, load: (descriptor: CInt, key: Key)?) {
+        guard let manifest = tree.manifest else { return (nil, nil) }
+        let key = Key(status: manifest)
+        if let cached = self.current.withLock({ $0?.key == key ? $0?.contents : nil }) { return (cached, nil) }
+        let fd = openat(tree.directory.descriptor, "manifest.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return (nil, nil) }
+        return (nil, (fd, key))
+    }
+
+    static func load(descriptor: CInt, size: Int64) -> Contents {
         defer { close(descriptor) }
-        guard size > 0, size <= Self.maximumManifestBytes else { return [:] }
+        guard size > 0, size <= Self.maximumManifestBytes else { return Contents() }
         var bytes = [UInt8](repeating: 0, count: Int(size))
         var filled = 0
         while filled < bytes.count {
@@ -79,15 +97,23 @@ final class ManifestCache: Sendable {
     }
 
     /// The `files` table of a manifest, keeping entries whose digest is 64 hex digits.
-    static func parse(_ bytes: [UInt8]) -> [String: Entry] {
+    static func parse(_ bytes: [UInt8]) -> Contents {
         struct Manifest: Decodable {
             struct File: Decodable {
                 var sha256: String?
                 var size: Int64?
             }
+            struct Role: Decodable {
+                struct Secrets: Decodable {
+                    var path: String?
+                }
+                var secrets: Secrets?
+            }
             var files: [String: File]?
+            var config_id: String?
+            var roles: [String: Role]?
         }
-        guard let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(bytes)) else { return [:] }
+        guard let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(bytes)) else { return Contents() }
         var result: [String: Entry] = [:]
         for (path, file) in manifest.files ?? [:] {
             guard let sha = file.sha256?.lowercased(), let size = file.size, sha.utf8.count == 64,
@@ -96,10 +122,14 @@ final class ManifestCache: Sendable {
             let key = path.hasPrefix("/") ? String(path.dropFirst()) : path
             result[key] = Entry(sha256: sha, size: size)
         }
-        return result
+        var secretRoles: [String: String] = [:]
+        for (role, entry) in manifest.roles ?? [:] {
+            if let path = entry.secrets?.path { secretRoles[path] = role }
+        }
+        return Contents(files: result, configID: manifest.config_id, secretRoles: secretRoles)
     }
 
-    func store(key: Key, files: [String: Entry]) {
-        self.current.withLock { $0 = (key, files) }
+    func store(key: Key, contents: Contents) {
+        self.current.withLock { $0 = (key, contents) }
     }
 }

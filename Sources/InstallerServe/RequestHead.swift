@@ -10,6 +10,8 @@ struct RequestHead: Sendable {
     var ifRange: String?
     var ifNoneMatch: String?
     var ifModifiedSince: String?
+    /// `Authorization` (only `Bearer <node token>` means anything, for `/secrets/`). Never logged.
+    var authorization: String?
     /// The request announces a body (`Content-Length` > 0 or `Transfer-Encoding`). The server never reads bodies:
     /// it answers and closes the connection.
     var hasBody: Bool

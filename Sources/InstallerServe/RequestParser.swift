@@ -127,6 +127,11 @@ struct RequestParser: Sendable {
             case "if-range": head.ifRange = text
             case "if-none-match": head.ifNoneMatch = head.ifNoneMatch.map { "\($0), \(text)" } ?? text
             case "if-modified-since": head.ifModifiedSince = text
+            case "authorization":
+                if head.authorization != nil {
+                    return .failure(.badRequest, reason: "more than one Authorization header")
+                }
+                head.authorization = text
             case "content-length":
                 guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let length = Int64(text),
                     contentLength == nil || contentLength == length

@@ -12,6 +12,8 @@ public struct ServeConfiguration: Sendable {
     public var jsonLogs: Bool
     /// Size limits, timeouts and the connection cap.
     public var limits: ServeLimits
+    /// The genconf directory whose `keys/` and `secrets/` back `/secrets/` (node tokens); nil serves no secrets.
+    public var genconfDirectory: String?
     /// Stop on SIGINT and SIGTERM. The CLI leaves this on; in-process tests turn it off and cancel the task instead.
     public var handlesSignals: Bool
 
@@ -22,8 +24,10 @@ public struct ServeConfiguration: Sendable {
         tls: TLSFiles? = nil,
         jsonLogs: Bool = false,
         limits: ServeLimits = ServeLimits(),
-        handlesSignals: Bool = true
+        handlesSignals: Bool = true,
+        genconfDirectory: String? = nil
     ) {
+        self.genconfDirectory = genconfDirectory
         self.root = root
         self.bindAddress = bindAddress
         self.port = port

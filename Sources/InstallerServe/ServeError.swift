@@ -9,6 +9,7 @@ public struct ServeError: Error, Sendable, CustomStringConvertible {
             case addressNotAvailable
             case bindFailed
             case tlsSetupFailed
+            case secretsUnsafe
         }
 
         private let base: Base
@@ -19,6 +20,8 @@ public struct ServeError: Error, Sendable, CustomStringConvertible {
         public static let addressNotAvailable = Code(base: .addressNotAvailable)
         public static let bindFailed = Code(base: .bindFailed)
         public static let tlsSetupFailed = Code(base: .tlsSetupFailed)
+        /// A key or secrets archive on the bootstrap node is readable by other users, or a key is unusable.
+        public static let secretsUnsafe = Code(base: .secretsUnsafe)
 
         public var description: String { String(describing: self.base) }
     }

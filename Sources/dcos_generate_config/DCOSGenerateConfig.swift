@@ -74,6 +74,22 @@ struct DCOSGenerateConfig: ParsableCommand {
     @Flag(help: "Uninstall DC/OS from the nodes (asks for the cluster name to be typed, unless --yes).")
     var uninstall = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Print a short-lived node token with which dcos_install.sh --token fetches this role's secrets from --serve.",
+            valueName: "role"
+        )
+    )
+    var issueNodeToken: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "--issue-node-token: how long the token is valid (s, m, h, d; at most 7d).",
+            valueName: "ttl"
+        )
+    )
+    var tokenTTL = "1h"
+
     @Flag(help: "Print the version as JSON.")
     var version = false
 
@@ -171,6 +187,7 @@ struct DCOSGenerateConfig: ParsableCommand {
         case postflight = "--postflight"
         case installPrereqs = "--install-prereqs"
         case uninstall = "--uninstall"
+        case issueNodeToken = "--issue-node-token"
 
         /// The SSH action of this mode, if it is one.
         var action: ActionKind? {
@@ -190,7 +207,7 @@ struct DCOSGenerateConfig: ParsableCommand {
             (genconf, Mode.genconf), (validateConfig, .validateConfig), (hashPassword, .hashPassword),
             (serve, .serve), (exec != nil, .exec), (version, .version), (listKeys, .listKeys),
             (preflight, .preflight), (deploy, .deploy), (postflight, .postflight), (installPrereqs, .installPrereqs),
-            (uninstall, .uninstall),
+            (uninstall, .uninstall), (issueNodeToken != nil, .issueNodeToken),
         ]
         .filter(\.0).map(\.1)
     }
@@ -223,6 +240,9 @@ struct DCOSGenerateConfig: ParsableCommand {
         }
         if dryRun && (resume || resumeRun != nil) {
             throw ValidationError("--dry-run and --resume go separately: a dry run records nothing to resume.")
+        }
+        if tokenTTL != "1h" && modes != [.issueNodeToken] {
+            throw ValidationError("--token-ttl is an option of --issue-node-token.")
         }
         if yes && modes != [.uninstall] {
             throw ValidationError("--yes is an option of --uninstall.")
@@ -280,6 +300,7 @@ struct DCOSGenerateConfig: ParsableCommand {
                     yes: yes
                 )
             )
+        case .issueNodeToken: return TokenMode.run(context, role: issueNodeToken ?? "", ttl: tokenTTL)
         case .version: return VersionMode.run()
         case .listKeys: return ListKeysMode.run(json: json)
         }

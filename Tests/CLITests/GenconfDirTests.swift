@@ -152,7 +152,7 @@ struct AtomicCLITests {
         let manifest = try #require(try JSONSerialization.jsonObject(with: manifestData) as? [String: Any])
         let files = try #require(manifest["files"] as? [String: [String: Any]])
         var onDisk = try workspace.digests(workspace.serve)
-        onDisk.removeValue(forKey: "manifest.json")
+        for name in ["manifest.json", "manifest.json.sig", "manifest-signing.pub"] { onDisk.removeValue(forKey: name) }
         #expect(Set(files.keys) == Set(onDisk.keys))
         for (path, digest) in onDisk { #expect(files[path]?["sha256"] as? String == digest) }
         #expect(try workspace.entries(workspace.genconf).allSatisfy { !$0.hasPrefix("serve.tmp-") })

@@ -253,7 +253,7 @@ struct ParsingTests {
         #expect(
             steps.map(\.name) == [
                 "upload dcos_install.sh", "push bundles/slave.tar.gz", "push packages/p.tar.xz", "push dcos_install.sh",
-                "push manifest.json", "install",
+                "push manifest-signing.pub", "push manifest.json.sig", "push manifest.json", "install",
             ]
         )
         #expect(steps.last?.command == "bash '/opt/dcos-install/dcos_install.sh' --json slave")
@@ -265,6 +265,42 @@ struct ParsingTests {
             prerequisites: nil
         )
         #expect(http.plan(.install, for: ClusterNode(host: "a", role: .slave)).count == 2)
+    }
+
+    @Test("A role with secrets gets its archive pushed over SSH (0600) and dcos_install.sh --secrets")
+    func planPushesSecretsOverSSH() {
+        var serve = ServeManifest(
+            directory: "/g/genconf/serve",
+            clusterName: "c",
+            configID: "id",
+            roles: [.master: .init(bundle: "bundles/master.tar.gz", bundleSHA256: "s", packages: [])],
+            files: ["bundles/master.tar.gz": "s", "dcos_install.sh": "d"]
+        )
+        serve.secrets = [.master: .init(path: "secrets/master--0011.tar.gz", sha256: "e")]
+        let planner = NodePlanner(
+            remoteDirectory: "/opt/dcos-install",
+            serve: serve,
+            bootstrapURL: "http://b",
+            masters: [],
+            prerequisites: nil
+        )
+        let steps = planner.plan(.install, for: ClusterNode(host: "m", role: .master))
+        #expect(steps.map(\.name) == ["upload dcos_install.sh", "push secrets", "install"])
+        #expect(
+            steps[1].kind
+                == .upload(
+                    local: "/g/genconf/secrets/master--0011.tar.gz",
+                    remote: "/opt/dcos-install/secrets/master--0011.tar.gz",
+                    sha256: "e",
+                    mode: 0o600
+                )
+        )
+        #expect(
+            steps.last?.command
+                == "bash '/opt/dcos-install/dcos_install.sh' --json --secrets='/opt/dcos-install/secrets/master--0011.tar.gz' master"
+        )
+        // An agent of the same configuration without secrets: nothing extra.
+        #expect(planner.plan(.install, for: ClusterNode(host: "a", role: .slave)).count == 2)
     }
 }
 

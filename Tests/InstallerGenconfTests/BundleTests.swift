@@ -27,10 +27,20 @@ struct BundleTests {
         let first = try Workspace()
         let second = try Workspace()
         _ = try await generate(first)
+        // The genconf directory's keys are part of its inputs (the public key is in dcos_install.sh, the
+        // signature beside manifest.json): the same keys give the same bytes.
+        try FileManager.default.copyItem(atPath: first.genconf + "/keys", toPath: second.genconf + "/keys")
         _ = try await generate(second)
         let digests = try first.digests(first.serve)
-        #expect(digests.count >= Role.allCases.count + 2)
+        #expect(digests.count >= Role.allCases.count + 4)
         #expect(try second.digests(second.serve) == digests)
+
+        // Other keys: the same bundles, another signature.
+        let third = try Workspace()
+        _ = try await generate(third)
+        let others = try third.digests(third.serve)
+        #expect(others.filter { $0.key.hasPrefix("bundles/") } == digests.filter { $0.key.hasPrefix("bundles/") })
+        #expect(others["manifest.json.sig"] != digests["manifest.json.sig"])
 
         // Again in the same directory: the same bytes, and nothing else left behind.
         _ = try await generate(first)

@@ -13,6 +13,9 @@ struct ServeTests {
         let files = try #require(manifest["files"] as? [String: [String: Any]])
         var onDisk = try workspace.digests(workspace.serve)
         #expect(onDisk.removeValue(forKey: "manifest.json") != nil)
+        // The signature of the manifest, and the key that checks it, are beside it, not in it.
+        #expect(onDisk.removeValue(forKey: "manifest.json.sig") != nil)
+        #expect(onDisk.removeValue(forKey: "manifest-signing.pub") != nil)
         #expect(Set(files.keys) == Set(onDisk.keys))
         for (path, digest) in onDisk {
             let entry = try #require(files[path])

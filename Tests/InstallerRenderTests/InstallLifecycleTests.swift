@@ -191,6 +191,8 @@ extension InstallScriptTests {
     @Test("--preflight-only --json: one object with named checks; ignored errors become warnings")
     func preflightJSON() throws {
         let node = try scratchNode()
+        // A bootstrap directory without manifest.json: that preflight error is ignored below.
+        try FileManager.default.removeItem(atPath: node.directory.path + "/serve/manifest.json")
         // stdout only: the log lines go to stderr.
         let result = try InstallerRenderTests.run(
             [

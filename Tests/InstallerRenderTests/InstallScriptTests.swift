@@ -1,5 +1,6 @@
 import Foundation
 import InstallerRender
+import InstallerTrust
 import Testing
 
 /// templates/dcos_install.sh.mustache: rendered with a roles and packages list, checked with bash -n and
@@ -15,16 +16,26 @@ struct InstallScriptTests {
     ) throws -> String {
         var values = try ShippedConfig.values()
         values["bootstrap_url"] = .string(bootstrapURL)
-        values["roles"] = .list(
+        let roleValues =
             roles
-                ?? Role.allCases.map {
-                    .object([
-                        "role": .string($0.rawValue),
-                        "bundle": .string("bundles/\($0.rawValue)--\(ShippedConfig.configID).tar.gz"),
-                        "sha256": .string(Self.sha), "size": .string("1234"),
-                    ])
+            ?? Role.allCases.map {
+                .object([
+                    "role": .string($0.rawValue),
+                    "bundle": .string("bundles/\($0.rawValue)--\(ShippedConfig.configID).tar.gz"),
+                    "sha256": .string(Self.sha), "size": .string("1234"),
+                ])
+            }
+        // A role without secrets has empty secrets fields, as genconf writes them.
+        values["roles"] = .list(
+            roleValues.map {
+                guard case .object(var members) = $0 else { return $0 }
+                for key in ["secrets", "secrets_sha256", "secrets_size"] where members[key] == nil {
+                    members[key] = .string("")
                 }
+                return .object(members)
+            }
         )
+        values["manifest_public_key"] = .string(TestSigning.keys.publicKeyPEM)
         values["packages"] = .list(
             packages ?? [
                 .object([
@@ -127,6 +138,7 @@ struct InstallScriptTests {
         let sha = String(try run(["sha256sum", directory.path + "/serve/" + bundle]).output.prefix(64))
         let size =
             try FileManager.default.attributesOfItem(atPath: directory.path + "/serve/" + bundle)[.size] as? Int ?? 0
+        try TestSigning.sign(directory)
         return (bundle, sha, String(size))
     }
 

@@ -1,6 +1,8 @@
+import Crypto
 import Foundation
 import InstallerConfig
 import InstallerRender
+import InstallerTrust
 import Testing
 
 /// The repository root, found from this file's path.
@@ -113,4 +115,43 @@ func run(_ arguments: [String], environment: [String: String] = [:]) throws -> P
 /// Whether a program is installed (for tests that need shellcheck).
 func isInstalled(_ program: String) -> Bool {
     ((try? run(["sh", "-c", "command -v \(program)"]))?.status ?? 1) == 0
+}
+
+/// The signing key of the installers these tests render (one per test process), and the signed manifest.json
+/// genconf would write for a hand-made serve/ directory: `config_id` and a `SHA256 SIZE PATH` line per file.
+enum TestSigning {
+    private static let home = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "InstallerRenderTests-keys-\(getpid())"
+    ).path
+    static let keys: GenconfKeys = {
+        // Removed by the first test process that runs after this one is gone: small, and 0600.
+        try! GenconfKeys.loadOrCreate(genconfDirectory: home).keys
+    }()
+
+    /// Writes serve/manifest.json (listing every file under serve/, plus `extra` lines) and its signature.
+    static func sign(_ directory: TemporaryDirectory, configID: String = ShippedConfig.configID, extra: [String] = [])
+        throws
+    {
+        let serve = directory.path + "/serve"
+        try FileManager.default.createDirectory(atPath: serve, withIntermediateDirectories: true)
+        var sums = extra
+        let names = (FileManager.default.enumerator(atPath: serve)?.allObjects as? [String] ?? []).sorted()
+        for name in names where !name.hasPrefix("manifest") {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: serve + "/" + name, isDirectory: &isDirectory),
+                !isDirectory.boolValue
+            else { continue }
+            let data = try Data(contentsOf: URL(fileURLWithPath: serve + "/" + name))
+            sums.append("\(sha256Hex(data)) \(data.count) \(name)")
+        }
+        let manifest =
+            "{\n  \"config_id\": \"\(configID)\",\n  \"sums\": [\n"
+            + sums.map { "    \"\($0)\"" }.joined(separator: ",\n") + "\n  ]\n}\n"
+        try directory.write("serve/manifest.json", manifest)
+        try Data(keys.sign(Array(manifest.utf8))).write(to: URL(fileURLWithPath: serve + "/manifest.json.sig"))
+    }
+
+    static func sha256Hex(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
 }

@@ -73,8 +73,30 @@ public struct NodePlanner: Sendable {
                 PlannedStep(name: "facts", kind: .facts, command: RemoteScripts.facts(for: node, planner: self)),
             ]
         case .install:
-            return [uploadScript()] + bootstrapPushes(for: node.role)
-                + [PlannedStep(name: "install", kind: .nodeScript(.install), command: "bash \(script) --json \(role)")]
+            var secrets: [PlannedStep] = []
+            var secretsArgument = ""
+            if let archive = serve?.secrets[node.role], let serve {
+                // Over this SSH connection, never over HTTP: the node's secrets are no public file.
+                let name = archive.path.split(separator: "/").last.map(String.init) ?? archive.path
+                let local = serve.secretsDirectory + "/" + name
+                let remote = remoteDirectory + "/secrets/" + name
+                secrets.append(
+                    PlannedStep(
+                        name: "push secrets",
+                        kind: .upload(local: local, remote: remote, sha256: archive.sha256, mode: 0o600),
+                        command: "\(local) → \(remote)"
+                    )
+                )
+                secretsArgument = " --secrets=\(shellQuote(remote))"
+            }
+            return [uploadScript()] + bootstrapPushes(for: node.role) + secrets
+                + [
+                    PlannedStep(
+                        name: "install",
+                        kind: .nodeScript(.install),
+                        command: "bash \(script) --json\(secretsArgument) \(role)"
+                    )
+                ]
         case .postflight:
             return [
                 uploadScript(),
@@ -126,7 +148,7 @@ public struct NodePlanner: Sendable {
         guard let directory = fileBootstrapDirectory, let serve else { return [] }
         var paths: [String] = []
         if let files = serve.roles[role] { paths = [files.bundle] + files.packages }
-        paths += ["dcos_install.sh", "manifest.json"]
+        paths += ["dcos_install.sh", "manifest-signing.pub", "manifest.json.sig", "manifest.json"]
         return paths.map { relative in
             let local = serve.directory + "/" + relative
             let remote = directory + "/" + relative

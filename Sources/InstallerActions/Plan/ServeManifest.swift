@@ -22,7 +22,20 @@ public struct ServeManifest: Sendable {
         }
     }
 
+    /// A role's secrets archive: `secrets/<name>` (in genconf/secrets/, not in serve/) and its SHA-256.
+    public struct SecretsFile: Sendable, Hashable {
+        public var path: String
+        public var sha256: String
+
+        public init(path: String, sha256: String) {
+            self.path = path
+            self.sha256 = sha256
+        }
+    }
+
     public var directory: String
+    /// Roles whose configuration has secrets.
+    public var secrets: [Role: SecretsFile] = [:]
     public var clusterName: String
     public var configID: String
     public var roles: [Role: RoleFiles]
@@ -45,6 +58,12 @@ public struct ServeManifest: Sendable {
 
     public var installScriptSHA256: String { files["dcos_install.sh"] ?? "" }
 
+    /// `genconf/secrets`, beside serve/: where a role's secrets archive is on the bootstrap node.
+    public var secretsDirectory: String {
+        let parent = directory.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        return (parent.isEmpty ? "." : parent) + "/secrets"
+    }
+
     /// Reads `directory/manifest.json`. The error says what to do (run --genconf).
     public static func load(directory: String) -> Result<ServeManifest, ActionError> {
         let path = directory + "/manifest.json"
@@ -64,8 +83,14 @@ public struct ServeManifest: Sendable {
             )
         }
         var roles: [Role: RoleFiles] = [:]
+        var secrets: [Role: SecretsFile] = [:]
         for (name, entry) in roleObject {
             guard let role = Role(rawValue: name), let bundle = entry["bundle"]?.stringValue else { continue }
+            if let archive = entry["secrets"]?.objectValue, let path = archive["path"]?.stringValue,
+                let sha = archive["sha256"]?.stringValue
+            {
+                secrets[role] = SecretsFile(path: path, sha256: sha)
+            }
             roles[role] = RoleFiles(
                 bundle: bundle,
                 bundleSHA256: entry["sha256"]?.stringValue ?? "",
@@ -76,15 +101,15 @@ public struct ServeManifest: Sendable {
         for (name, entry) in object["files"]?.objectValue ?? [:] {
             files[name] = entry["sha256"]?.stringValue ?? ""
         }
-        return .success(
-            ServeManifest(
-                directory: directory,
-                clusterName: object["cluster_name"]?.stringValue ?? "",
-                configID: configID,
-                roles: roles,
-                files: files
-            )
+        var manifest = ServeManifest(
+            directory: directory,
+            clusterName: object["cluster_name"]?.stringValue ?? "",
+            configID: configID,
+            roles: roles,
+            files: files
         )
+        manifest.secrets = secrets
+        return .success(manifest)
     }
 }
 

@@ -34,6 +34,17 @@ public enum DerivedValues {
         return out
     }
 
+    /// The template values that carry a secret this configuration sets: every key the schema marks secret that
+    /// config.yaml gives a value, with the values computed from it. A file rendered from any of them goes to the
+    /// role's secrets archive, never into a public bundle.
+    public static func secretNames(_ config: ValidatedConfig) -> Set<String> {
+        var names: Set<String> = []
+        for key in ValidatedConfig.secretKeys where config.userKeys.contains(key) {
+            names.formUnion([key, key + "_json"])
+        }
+        return names
+    }
+
     // MARK: - Masters and ZooKeeper
 
     static func masters(_ config: ValidatedConfig, into out: inout [String: JSONValue]) {

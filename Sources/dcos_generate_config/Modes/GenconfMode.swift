@@ -91,7 +91,21 @@ enum GenconfMode {
                 "  package       \(package.path)  \(byteCount(package.size))  for \(package.roles.map(\.rawValue).joined(separator: ", "))"
             )
         }
-        lines.append("  dcos_install.sh, manifest.json")
+        lines.append("  dcos_install.sh, manifest.json (signed: manifest.json.sig, manifest-signing.pub)")
+        lines.append("Manifest signing key \(result.publicKeyFingerprint) (genconf/keys/manifest-signing.key):")
+        lines += result.publicKey.split(separator: "\n").map { "  " + $0 }
+        if !result.secrets.isEmpty {
+            lines.append(
+                "Secrets, kept out of serve/ in \(result.secretsDirectory) (the SSH actions push them over SSH). For a manual install, dcos_install.sh --token=TOKEN ROLE fetches them from --serve:"
+            )
+            for secrets in result.secrets {
+                let role = secrets.role.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
+                lines.append("  \(role) \(secrets.token)")
+            }
+            lines.append(
+                "  These tokens last as long as this configuration; --issue-node-token ROLE mints short-lived ones."
+            )
+        }
         return lines.joined(separator: "\n")
     }
 

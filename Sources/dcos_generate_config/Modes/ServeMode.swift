@@ -25,7 +25,8 @@ enum ServeMode {
             root: options.serveDirectory,
             bindAddress: bind,
             port: listenPort,
-            jsonLogs: context.json
+            jsonLogs: context.json,
+            genconfDirectory: options.genconfDirectory
         )
         if let tlsCert, let tlsKey {
             configuration.tls = TLSFiles(

@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Bounded reads of small files (keys, manifests, records): never more than `limit` bytes in memory.
+public enum FileReader {
+    /// The whole file, or an error naming the path; a file larger than `limit` is refused, not truncated.
+    public static func contents(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw SystemError("open", path: path, errno: errno) }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: min(64 * 1024, limit + 1))
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { throw SystemError("read", path: path, errno: errno) }
+            if count == 0 { return bytes }
+            bytes += buffer[0..<count]
+            if bytes.count > limit {
+                throw SystemError("read", path: path, errno: EFBIG, hint: "It is larger than \(limit) bytes.")
+            }
+        }
+    }
+
+    /// The whole file as UTF-8 text (invalid sequences replaced), or nil when it is missing, unreadable or larger
+    /// than `limit`.
+    public static func text(_ path: String, limit: Int) -> String? {
+        guard let bytes = try? contents(path, limit: limit) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The permission bits of `path` (not following a symbolic link), or nil when it does not exist.
+    public static func permissions(_ path: String) -> (mode: mode_t, isDirectory: Bool, isLink: Bool)? {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return nil }
+        let type = status.st_mode & S_IFMT
+        return (status.st_mode & 0o7777, type == S_IFDIR, type == S_IFLNK)
+    }
+}
+
+extension FileWriter {
+    /// Creates `path` with `bytes` only if it does not exist, atomically: written and flushed under a temporary
+    /// name, then hard-linked into place, so a reader never sees a part and an existing file is never replaced.
+    /// Returns false when `path` already existed (its contents are left as they were).
+    public static func createIfAbsent(_ path: String, bytes: [UInt8], mode: mode_t) throws(SystemError) -> Bool {
+        let temporary = path + ".tmp-\(getpid())"
+        unlink(temporary)
+        try create(temporary, bytes: bytes, mode: mode)
+        defer { unlink(temporary) }
+        if link(temporary, path) == 0 {
+            let slash = path.lastIndex(of: "/")
+            syncDirectory(slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? ".")
+            return true
+        }
+        if errno == EEXIST { return false }
+        throw SystemError("create", path: path, errno: errno)
+    }
+
+    /// Creates a directory (and missing parents) with `mode`; an existing directory keeps its mode.
+    public static func makeDirectory(_ path: String, mode: mode_t) throws(SystemError) {
+        if mkdir(path, mode) == 0 {
+            // mkdir applies the umask; the mode asked for is the mode wanted.
+            guard chmod(path, mode) == 0 else { throw SystemError("set the mode of", path: path, errno: errno) }
+            return
+        }
+        if errno == EEXIST { return }
+        if errno == ENOENT, let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try makeDirectory(String(path[..<slash]))
+            return try makeDirectory(path, mode: mode)
+        }
+        throw SystemError("create directory", path: path, errno: errno)
+    }
+}

@@ -98,6 +98,7 @@ public enum Genconf {
             }
         )
         scriptValues["manifest_public_key"] = .string(keys.publicKeyPEM)
+        scriptValues["bootstrap_ca"] = .string(try Self.bootstrapCA(config.string("bootstrap_url"), options, logger))
         scriptValues["packages"] = .list(
             catalog.entries.map {
                 .object([
@@ -168,6 +169,22 @@ public enum Genconf {
             diagnostics: validation.diagnostics,
             packageWarnings: catalog.warnings
         )
+    }
+
+    /// For an https bootstrap_url: the CA dcos_install.sh pins (genconf's private CA, created once, which also issues
+    /// the server certificate `--serve` uses; or the operator's own CA certificate in its place). Empty for http
+    /// and file URLs.
+    static func bootstrapCA(_ url: String, _ options: GenconfOptions, _ logger: Logger) throws(GenconfError) -> String {
+        guard let parsed = NetworkSyntax.parseURL(url), parsed.scheme == "https" else { return "" }
+        do {
+            let (pem, created) = try BootstrapTLS.prepare(genconfDirectory: options.genconfDirectory, host: parsed.host)
+            for name in created {
+                logger.info("Created genconf/keys/\(name) for https on \(parsed.host)")
+            }
+            return pem
+        } catch {
+            throw .output("\(error)")
+        }
     }
 
     /// The configuration id: SHA-256 over every template value and the release's text. Any change to a

@@ -66,7 +66,10 @@ private struct RunningServer: Sendable {
             )
         }
         let secrets = try await Self.secretsGate(configuration, threadPool: threadPool, logger: logger)
-        let registry = ConnectionRegistry(maximum: max(1, configuration.limits.maxConnections))
+        let registry = ConnectionRegistry(
+            maximum: max(1, configuration.limits.maxConnections),
+            maximumPerClient: max(1, configuration.limits.maxConnectionsPerClient)
+        )
         let serve = ServeContext(
             resolver: resolver,
             roots: RootCache(path: configuration.root),
@@ -87,8 +90,15 @@ private struct RunningServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
-                    guard registry.admit(channel) else {
-                        try pipeline.addHandler(OverCapacityHandler(log: serve.log, speaksPlainHTTP: sslContext == nil))
+                    let admission = registry.admit(channel)
+                    guard admission == .admitted else {
+                        try pipeline.addHandler(
+                            OverCapacityHandler(
+                                log: serve.log,
+                                speaksPlainHTTP: sslContext == nil,
+                                admission: admission
+                            )
+                        )
                         return
                     }
                     if let sslContext {
@@ -257,10 +267,16 @@ private final class OverCapacityHandler: ChannelInboundHandler {
 
     private let log: RequestLog
     private let speaksPlainHTTP: Bool
+    private let note: String
 
-    init(log: RequestLog, speaksPlainHTTP: Bool) {
+    init(log: RequestLog, speaksPlainHTTP: Bool, admission: ConnectionRegistry.Admission) {
         self.log = log
         self.speaksPlainHTTP = speaksPlainHTTP
+        if case .clientFull(let open) = admission {
+            self.note = "connection refused: this address already has \(open) connections open"
+        } else {
+            self.note = "connection refused: connection limit reached"
+        }
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -273,7 +289,7 @@ private final class OverCapacityHandler: ChannelInboundHandler {
                 bytes: 0,
                 durationNanoseconds: 0,
                 client: client,
-                note: "connection refused: connection limit reached"
+                note: self.note
             )
         )
         guard self.speaksPlainHTTP else {

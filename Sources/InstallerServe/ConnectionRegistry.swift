@@ -1,39 +1,60 @@
 import NIOCore
 import Synchronization
 
-/// The open connections of one server: enforces the connection cap and drives graceful shutdown.
+/// The open connections of one server: enforces the connection caps (in all, and per client address, so that one
+/// client holding idle connections cannot lock the nodes out) and drives graceful shutdown.
 final class ConnectionRegistry: Sendable {
+    enum Admission: Equatable {
+        case admitted
+        case serverFull
+        case clientFull(Int)
+    }
+
     private struct State {
         var channels: [ObjectIdentifier: any Channel] = [:]
+        var perClient: [String: Int] = [:]
         var shuttingDown = false
         var drained: [CheckedContinuation<Void, Never>] = []
     }
 
     private let maximum: Int
+    private let maximumPerClient: Int
     private let state = Mutex(State())
 
-    init(maximum: Int) {
+    init(maximum: Int, maximumPerClient: Int = .max) {
         self.maximum = maximum
+        self.maximumPerClient = maximumPerClient
     }
 
-    /// Registers `channel`, or returns false when the cap is reached or the server is shutting down.
-    func admit(_ channel: any Channel) -> Bool {
-        let admitted = self.state.withLock { state -> Bool in
-            guard !state.shuttingDown, state.channels.count < self.maximum else { return false }
+    /// Registers `channel`, or says which cap refused it (also when the server is shutting down: full).
+    func admit(_ channel: any Channel) -> Admission {
+        let client = Self.clientKey(channel)
+        let admission = self.state.withLock { state -> Admission in
+            guard !state.shuttingDown, state.channels.count < self.maximum else { return .serverFull }
+            let open = state.perClient[client, default: 0]
+            guard open < self.maximumPerClient else { return .clientFull(open) }
             state.channels[ObjectIdentifier(channel)] = channel
-            return true
+            state.perClient[client] = open + 1
+            return .admitted
         }
-        if admitted {
-            channel.closeFuture.whenComplete { _ in self.remove(channel) }
+        if admission == .admitted {
+            channel.closeFuture.whenComplete { _ in self.remove(channel, client: client) }
         }
-        return admitted
+        return admission
+    }
+
+    /// The client's address without the port.
+    private static func clientKey(_ channel: any Channel) -> String {
+        channel.remoteAddress?.ipAddress ?? "-"
     }
 
     var count: Int { self.state.withLock { $0.channels.count } }
 
-    private func remove(_ channel: any Channel) {
+    private func remove(_ channel: any Channel, client: String) {
         let waiters = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.channels[ObjectIdentifier(channel)] = nil
+            let left = state.perClient[client, default: 1] - 1
+            state.perClient[client] = left > 0 ? left : nil
             guard state.channels.isEmpty else { return [] }
             defer { state.drained = [] }
             return state.drained

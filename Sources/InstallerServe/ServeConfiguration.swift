@@ -67,6 +67,9 @@ public struct ServeLimits: Sendable {
     public var sendTimeout: Duration
     /// Most connections open at once; a connection over the cap gets 503 and is closed, the others continue.
     public var maxConnections: Int
+    /// Most connections open at once from one client address (a node needs one or two): a client that opens more
+    /// gets 503 for them, so that idle connections from one place cannot use up `maxConnections`.
+    public var maxConnectionsPerClient: Int
     /// On SIGINT/SIGTERM, how long in-flight responses may take to finish before their connections are closed.
     public var shutdownGracePeriod: Duration
 
@@ -78,6 +81,7 @@ public struct ServeLimits: Sendable {
         headerReadTimeout: Duration = .seconds(10),
         sendTimeout: Duration = .seconds(60),
         maxConnections: Int = 1024,
+        maxConnectionsPerClient: Int = 64,
         shutdownGracePeriod: Duration = .seconds(30)
     ) {
         self.maxHeaderBytes = maxHeaderBytes
@@ -87,6 +91,7 @@ public struct ServeLimits: Sendable {
         self.headerReadTimeout = headerReadTimeout
         self.sendTimeout = sendTimeout
         self.maxConnections = maxConnections
+        self.maxConnectionsPerClient = maxConnectionsPerClient
         self.shutdownGracePeriod = shutdownGracePeriod
     }
 }

@@ -36,6 +36,7 @@ struct InstallScriptTests {
             }
         )
         values["manifest_public_key"] = .string(TestSigning.keys.publicKeyPEM)
+        values["bootstrap_ca"] = .string("")
         values["packages"] = .list(
             packages ?? [
                 .object([

@@ -123,4 +123,32 @@ struct LimitsTests {
             for connection in open { await connection.close() }
         }
     }
+
+    @Test("One client address cannot hold more than its share: over the per-client cap it gets 503, others go on")
+    func perClientCap() async throws {
+        let fixture = try GenconfFixture()
+        defer { fixture.remove() }
+        var limits = Self.tight
+        limits.idleTimeout = .seconds(30)
+        limits.maxConnections = 10
+        limits.maxConnectionsPerClient = 2
+        try await withServer(root: fixture.servePath, limits: limits) { port in
+            var open: [TestConnection] = []
+            for _ in 0..<2 {
+                let connection = try await TestConnection.connect(port: port)
+                try await connection.send("GET /range.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(try await connection.readResponse().status == 200)
+                open.append(connection)
+            }
+            let extra = try await TestConnection.connect(port: port)
+            #expect(try await extra.readResponse().status == 503)
+            #expect(await extra.waitForClose())
+            await open[0].close()
+            let admitted = try await eventually {
+                (try? await request(port: port, "GET", "/dcos_install.sh"))?.status == 200
+            }
+            #expect(admitted)
+            for connection in open { await connection.close() }
+        }
+    }
 }

@@ -108,3 +108,84 @@ struct SecretsServeTests {
         }
     }
 }
+
+/// An https bootstrap_url and no certificate: genconf makes a private CA and a server certificate, `--serve` uses
+/// it, and dcos_install.sh pins the CA (its preflight reaches the server and checks the signed manifest).
+@Suite("dcos_generate_config --serve: private CA for an https bootstrap_url", .serialized, .stopsProcesses)
+struct PrivateCATests {
+    @Test("genconf issues the certificate, --serve uses it, curl and dcos_install.sh trust only that CA")
+    func privateCA() async throws {
+        let binary = try #require(builtBinaryPath(), "build dcos_generate_config first (swift build)")
+        let curl = try #require(curlPath, "curl is needed: apt-get install curl")
+        let workspace = try Workspace()
+        let port = freePort()
+        try workspace.replaceBootstrapURL("https://127.0.0.1:\(port)")
+        let run = try await runProcess(
+            binary,
+            [
+                "--genconf", "--genconf-dir", workspace.genconf, "--templates-dir",
+                SecretsServeTests.repository + "/templates",
+            ]
+        )
+        try #require(run.status == 0, "\(run.stderr)")
+        let keys = workspace.genconf + "/keys"
+        for name in ["bootstrap-ca.pem", "bootstrap-ca.key", "bootstrap-server.pem", "bootstrap-server.key"] {
+            #expect(FileManager.default.fileExists(atPath: keys + "/" + name), "\(name)")
+        }
+        let ca = try String(contentsOfFile: keys + "/bootstrap-ca.pem", encoding: .utf8)
+        let script = try String(contentsOfFile: workspace.serve + "/dcos_install.sh", encoding: .utf8)
+        #expect(script.contains("readonly BOOTSTRAP_CA='" + ca.trimmingCharacters(in: .newlines)))
+        // openssl agrees the server certificate chains to the CA and names the address.
+        let verify = try await runProcess(
+            "/usr/bin/openssl",
+            [
+                "verify", "-CAfile", keys + "/bootstrap-ca.pem", "-verify_ip", "127.0.0.1",
+                keys + "/bootstrap-server.pem",
+            ]
+        )
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        // A second genconf keeps the CA and the certificate.
+        let before = try Data(contentsOf: URL(fileURLWithPath: keys + "/bootstrap-server.pem"))
+        #expect(
+            try await runProcess(
+                binary,
+                [
+                    "--genconf", "--genconf-dir", workspace.genconf, "--templates-dir",
+                    SecretsServeTests.repository + "/templates",
+                ]
+            ).status == 0
+        )
+        #expect(try Data(contentsOf: URL(fileURLWithPath: keys + "/bootstrap-server.pem")) == before)
+
+        let server = try ServerProcess(binary: binary, genconfDir: workspace.genconf, port: port)
+        defer { server.stop() }
+        let line = try await server.waitUntilListening()
+        #expect(line.hasSuffix("https://127.0.0.1:\(port)"))
+        let url = "https://127.0.0.1:\(port)/manifest.json"
+        let pinned = try await runProcess(
+            curl,
+            ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", keys + "/bootstrap-ca.pem", url]
+        )
+        #expect(pinned.stdout == "200", "\(pinned.stderr)")
+        let unpinned = try await runProcess(curl, ["-sS", "-o", "/dev/null", url])
+        #expect(unpinned.status == 60, "curl without the CA must refuse the certificate: \(unpinned.stderr)")
+
+        // The node installer's preflight reaches the server through the pinned CA and checks the signature.
+        let preflight = try await runProcess(
+            "/bin/bash",
+            [
+                "-c", "DCOS_INSTALL_ROOT=\"$2\" bash \"$1\" --preflight-only --json slave 2>/dev/null", "sh",
+                workspace.serve + "/dcos_install.sh", workspace.root + "/node",
+            ]
+        )
+        let outcome = try #require(
+            try JSONSerialization.jsonObject(with: Data(preflight.stdout.utf8)) as? [String: Any],
+            "\(preflight.stdout)"
+        )
+        let checks = try #require(outcome["checks"] as? [[String: String]])
+        #expect(checks.first { $0["name"] == "bootstrap-url" }?["status"] == "pass", "\(checks)")
+        #expect(checks.first { $0["name"] == "manifest" }?["status"] == "pass", "\(checks)")
+        server.signal(SIGTERM)
+        #expect(await server.waitForExit(timeout: .seconds(30)) == 0)
+    }
+}

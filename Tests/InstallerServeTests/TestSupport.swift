@@ -435,10 +435,10 @@ final class ServerProcess {
     private(set) var port = 0
     private let exited = AsyncStream.makeStream(of: Int32.self)
 
-    init(binary: String, genconfDir: String, extraArguments: [String] = []) throws {
+    init(binary: String, genconfDir: String, port: Int = 0, extraArguments: [String] = []) throws {
         self.process.executableURL = URL(fileURLWithPath: binary)
         self.process.arguments =
-            ["--serve", "--genconf-dir", genconfDir, "--bind", "127.0.0.1", "--port", "0"] + extraArguments
+            ["--serve", "--genconf-dir", genconfDir, "--bind", "127.0.0.1", "--port", String(port)] + extraArguments
         let out = Pipe()
         let err = Pipe()
         self.process.standardOutput = out

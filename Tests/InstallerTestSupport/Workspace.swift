@@ -44,6 +44,15 @@ public final class Workspace: Sendable {
         try writeConfig(old + text)
     }
 
+    /// Replaces the example's `bootstrap_url` line.
+    public func replaceBootstrapURL(_ url: String) throws {
+        let old = try String(contentsOfFile: config, encoding: .utf8)
+        let lines = old.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasPrefix("bootstrap_url:") ? "bootstrap_url: \(url)" : String($0)
+        }
+        try writeConfig(lines.joined(separator: "\n"))
+    }
+
     /// SHA-256 of every regular file under `directory`, keyed by relative path.
     public func digests(_ directory: String) throws -> [String: String] {
         var result: [String: String] = [:]

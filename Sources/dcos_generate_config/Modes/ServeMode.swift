@@ -2,6 +2,7 @@ import InstallerConfig
 import InstallerGenconf
 import InstallerServe
 import InstallerSystem
+import InstallerTrust
 import Logging
 
 /// `--serve`: the bootstrap HTTP server for genconf/serve.
@@ -14,7 +15,8 @@ enum ServeMode {
         if let port {
             listenPort = port
         } else {
-            switch defaultPort(configPath: options.configPath, tls: tlsCert != nil) {
+            let https = tlsCert != nil || bootstrapScheme(configPath: options.configPath) == "https"
+            switch defaultPort(configPath: options.configPath, tls: https) {
             case .success(let port): listenPort = port
             case .failure(let message):
                 context.logger.error("\(message)")
@@ -33,6 +35,15 @@ enum ServeMode {
                 certificatePath: Paths.absolute(tlsCert),
                 privateKeyPath: Paths.absolute(tlsKey)
             )
+        } else if bootstrapScheme(configPath: options.configPath) == "https" {
+            // The certificate genconf issued from its private CA, which dcos_install.sh pins.
+            guard let files = BootstrapTLS.serverFiles(genconfDirectory: options.genconfDirectory) else {
+                context.logger.error(
+                    "bootstrap_url is https, and genconf/keys has no bootstrap-server.pem: run --genconf first (it creates a private CA and the server certificate), or pass --tls-cert and --tls-key."
+                )
+                return 1
+            }
+            configuration.tls = TLSFiles(certificatePath: files.certificate, privateKeyPath: files.key)
         }
         let root = options.serveDirectory
         do {
@@ -44,6 +55,15 @@ enum ServeMode {
             context.logger.error("\(error)")
             return 1
         }
+    }
+
+    /// The scheme of bootstrap_url in config.yaml, if it can be read.
+    static func bootstrapScheme(configPath: String) -> String? {
+        let (document, _) = ConfigDocument.load(path: configPath)
+        guard let entry = document?.entries.first(where: { $0.key == "bootstrap_url" }),
+            case .scalar(let scalar) = entry.value
+        else { return nil }
+        return NetworkSyntax.parseURL(scalar.text)?.scheme
     }
 
     /// The port of bootstrap_url in config.yaml (80 for http, 443 for https without a port).

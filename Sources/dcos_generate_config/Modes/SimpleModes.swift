@@ -53,7 +53,7 @@ enum ListKeysMode {
                             "stage": .string(spec.stage.rawValue),
                             "secret": .bool(spec.isSecret),
                             "section": .string(spec.section),
-                            "description": .string(spec.summary),
+                            "description": .string(spec.help),
                         ])
                     }
                 ).encoded(pretty: true)
@@ -70,7 +70,7 @@ enum ListKeysMode {
                 defaultText = spec.isOptional ? "(built in)" : "**required**"
             }
             if let condition = spec.appliesWhen { defaultText += " (when \(condition))" }
-            var description = spec.summary
+            var description = spec.help
             if spec.stage == .ssh { description += " *SSH stage.*" }
             if spec.isSecret { description += " *Secret: never logged.*" }
             lines.append("| `\(spec.name)` | \(spec.kind.documentation) | \(defaultText) | \(description) |")

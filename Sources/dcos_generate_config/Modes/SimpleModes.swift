@@ -3,9 +3,15 @@ import InstallerSystem
 
 /// `--hash-password [PASSWORD]`: SHA-512 crypt on stdout; prompts without echo when no value is given.
 enum HashPasswordMode {
+    /// Printed on stderr when the password is an argument.
+    static let argumentWarning =
+        "warning: A password on the command line is visible to every user of this machine in `ps` and is kept in your shell history. Run `dcos_generate_config --hash-password` with no value to be prompted for it without echo, or pipe it in: printf '%s\\n' \"$PW\" | dcos_generate_config --hash-password\n"
+
     static func run(password: String?, json: Bool) -> Int32 {
         var secret = password
-        if secret == nil {
+        if secret != nil {
+            Terminal.writeError(argumentWarning)
+        } else {
             secret = Terminal.readSecret(prompt: "Password: ")
         }
         guard let secret, !secret.isEmpty else {

@@ -58,6 +58,19 @@ struct TextSafetyTests {
             "whitespace",
             line: 1
         ),
+        Reject(
+            "master_external_loadbalancer: 'lb.example.com;x'",
+            "master_external_loadbalancer",
+            "Must be a DNS name or IP address",
+            line: 1
+        ),
+        Reject(
+            "adminrouter_tls_cipher_suite: 'HIGH;include/x'",
+            "adminrouter_tls_cipher_suite",
+            "';' cannot appear in an OpenSSL cipher list",
+            line: 1
+        ),
+        Reject("adminrouter_tls_cipher_suite: 'HIGH$x'", "adminrouter_tls_cipher_suite", "'$' cannot appear", line: 1),
         Reject("platform: 'on prem'", "platform", "Must not contain whitespace", line: 1),
         Reject("mesos_agent_work_dir: /var/lib/my mesos", "mesos_agent_work_dir", "node paths may not", line: 1),
         Reject("marathon_java_args: \"-Xss1m\\n-Xmx1g\"", "marathon_java_args", "Must not contain a newline", line: 1),
@@ -77,6 +90,8 @@ struct TextSafetyTests {
 
     static let accepts: [Accept] = [
         Accept("cluster_name: My Cluster (prod)"),
+        Accept("adminrouter_tls_cipher_suite: ECDHE-ECDSA-AES128-GCM-SHA256:EECDH+AES256:!aNULL:@STRENGTH"),
+        Accept("master_external_loadbalancer: lb-1.example.com"),
         Accept("dns_search: a.example.com b.example.com"),
         Accept("marathon_java_args: -Xss1m -Xmx1g"),
         Accept("cluster_name: \"quote's \\\" $(x) `y` % \\\\ ünïcode\""),

@@ -149,7 +149,7 @@ struct LineScanner {
     var lineEndProblems: [Int] = []
 
     mutating func feed(_ text: String) {
-        for character in text {
+        for character in text.unicodeScalars {
             if character == "\n" {
                 if variableEndsLine { lineEndProblems.append(variableLine) }
                 variableEndsLine = false
@@ -157,7 +157,7 @@ struct LineScanner {
                 line += 1
             } else {
                 variableEndsLine = false
-                currentLine.append(character)
+                currentLine.unicodeScalars.append(character)
             }
         }
     }

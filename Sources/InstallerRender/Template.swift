@@ -217,7 +217,7 @@ struct Template: Sendable {
                             RenderError(
                                 file: file,
                                 line: line,
-                                "The value of '\(name)' \(problem) (a \(context.rawValue) file). Change the value in config.yaml."
+                                "The value of '\(name)' \(problem), so it cannot be written into this \(context.rawValue) file. Change the value in config.yaml."
                             )
                         )
                     }

@@ -116,7 +116,7 @@ extension Escape {
             let name =
                 scalar == "\n"
                 ? "a newline" : scalar == "\t" ? "a tab" : "the control character U+\(hex4(scalar.value))"
-            return "contains \(name), which could start a new line or setting in this file"
+            return "contains \(name), which would start a new line or setting"
         }
         return nil
     }

@@ -17,6 +17,8 @@ public struct ReleaseManifest: Sendable {
         /// Permission bits (e.g. 0o644).
         public var mode: UInt16
         public var roles: Set<Role>
+        /// The file's syntax, which decides how values are escaped in it.
+        public var context: TemplateContext
         /// Line of the entry in manifest.yaml, for errors.
         public var line: Int? = nil
     }
@@ -105,7 +107,7 @@ struct ManifestParser {
                 fail(item, "Each entry of files must be a mapping with path, template, mode and roles.")
                 continue
             }
-            checkKeys(entry, allowed: ["path", "template", "mode", "roles"])
+            checkKeys(entry, allowed: ["path", "template", "mode", "roles", "context"])
             guard let path = string(entry["path"], "path"), let template = string(entry["template"], "template") else {
                 continue
             }
@@ -121,12 +123,23 @@ struct ManifestParser {
                 fail(entry["mode"], "The mode '\(modeText)' must be octal permission bits like \"0644\" or \"0755\".")
                 continue
             }
+            var context = TemplateContext.defaultContext(path: path, mode: mode)
+            if let node = entry["context"] {
+                let name = node.scalar?.string ?? ""
+                guard let named = TemplateContext(rawValue: name), named != .unit else {
+                    let choices = TemplateContext.allCases.filter { $0 != .unit }.map(\.rawValue)
+                    fail(node, "Unknown context '\(name)'. Use one of \(choices.joined(separator: ", ")).")
+                    continue
+                }
+                context = named
+            }
             files.append(
                 .init(
                     path: path,
                     template: template,
                     mode: mode,
                     roles: roles(entry["roles"]),
+                    context: context,
                     line: entry["template"]?.mark?.line
                 )
             )

@@ -1,5 +1,6 @@
-/// A parsed template in the Mustache subset the release uses: `{{name}}` (also `{{{name}}}` and
-/// `{{&name}}`; output is never escaped), sections `{{#name}}…{{/name}}` over booleans, lists and
+/// A parsed template in the Mustache subset the release uses: `{{name}}` (escaped for the file's
+/// ``TemplateContext``; `{{{name}}}` and `{{&name}}` are written as they are, where the context allows
+/// it), sections `{{#name}}…{{/name}}` over booleans, lists and
 /// objects, inverted sections `{{^name}}…{{/name}}`, comments `{{! … }}`, pragmas `{{% … }}` (ignored),
 /// `{{.}}` for the current list item, and `first()`, `last()`, `index()` inside list sections.
 /// Standalone section, comment and pragma tags take their whole line with them, as the Mustache spec says.
@@ -8,11 +9,12 @@
 struct Template: Sendable {
     indirect enum Node: Sendable {
         case text(String)
-        case variable(name: String, line: Int)
+        case variable(name: String, line: Int, raw: Bool, escape: Escape)
         case section(name: String, inverted: Bool, children: [Node], line: Int)
     }
 
     let file: String
+    let context: TemplateContext
     let nodes: [Node]
 
     /// Every name the template uses, at any depth (variables and sections; dotted names whole).
@@ -22,7 +24,7 @@ struct Template: Sendable {
             for node in nodes {
                 switch node {
                 case .text: continue
-                case .variable(let name, _): found.insert(name)
+                case .variable(let name, _, _, _): found.insert(name)
                 case .section(let name, _, let children, _):
                     found.insert(name)
                     collect(children)
@@ -37,10 +39,10 @@ struct Template: Sendable {
 
     private enum Token {
         case text(String)
-        case tag(sigil: Character?, name: String, line: Int)
+        case tag(sigil: Character?, name: String, line: Int, raw: Bool)
 
         var isStandaloneKind: Bool {
-            guard case .tag(let sigil?, _, _) = self else { return false }
+            guard case .tag(let sigil?, _, _, _) = self else { return false }
             return "#^/!%".contains(sigil)
         }
 
@@ -50,8 +52,9 @@ struct Template: Sendable {
         }
     }
 
-    init(file: String, text: String) throws(RenderErrors) {
+    init(file: String, text: String, context: TemplateContext) throws(RenderErrors) {
         self.file = file
+        self.context = context
         var errors: [RenderError] = []
         let tokens = Self.removeStandaloneLines(Self.tokenize(text, file: file, errors: &errors))
         var stack: [(name: String, inverted: Bool, line: Int, children: [Node])] = [("", false, 0, [])]
@@ -59,7 +62,7 @@ struct Template: Sendable {
             switch token {
             case .text(let text):
                 stack[stack.count - 1].children.append(.text(text))
-            case .tag(let sigil, let name, let line):
+            case .tag(let sigil, let name, let line, let raw):
                 switch sigil {
                 case "!", "%":
                     continue
@@ -98,7 +101,7 @@ struct Template: Sendable {
                         )
                     )
                 default:
-                    stack[stack.count - 1].children.append(.variable(name: name, line: line))
+                    stack[stack.count - 1].children.append(.variable(name: name, line: line, raw: raw, escape: .text))
                 }
             }
         }
@@ -112,7 +115,9 @@ struct Template: Sendable {
             )
         }
         guard errors.isEmpty else { throw RenderErrors(errors: errors) }
-        nodes = stack[0].children
+        let analysis = ContextAnalysis.annotate(stack[0].children, file: file, context: context)
+        guard analysis.errors.isEmpty else { throw RenderErrors(errors: analysis.errors) }
+        nodes = analysis.nodes
     }
 
     /// Splits text into text runs (each ending at a newline at the latest) and tags.
@@ -147,12 +152,13 @@ struct Template: Sendable {
             flush(to: index)
             var body = Substring(String(decoding: bytes[open..<close], as: UTF8.self))
             var sigil: Character?
+            let raw = triple || body.first == "&"
             if !triple, let first = body.first, "#^/!>&%=<$".contains(first) {
                 sigil = first == "&" ? nil : first
                 body = body.dropFirst()
             }
             let name = body.trimmingCharacters()
-            tokens.append(.tag(sigil: sigil, name: name, line: line))
+            tokens.append(.tag(sigil: sigil, name: name, line: line, raw: raw))
             line += bytes[open..<close].reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
             index = close + (triple ? 3 : 2)
             runStart = index
@@ -205,45 +211,58 @@ struct Template: Sendable {
         var position: (index: Int, count: Int)?
     }
 
-    func render(_ root: [String: TemplateValue]) -> String {
+    /// Renders with every value escaped for the template's context; values the context cannot hold (a
+    /// newline in a line-oriented file) are errors with the line and the value's name.
+    func render(_ root: [String: TemplateValue]) throws(RenderErrors) -> String {
         var out = ""
+        var errors: [RenderError] = []
         var frames = [Frame(value: .object(root), position: nil)]
-        render(nodes, frames: &frames, into: &out)
+        render(nodes, frames: &frames, into: &out, errors: &errors)
+        guard errors.isEmpty else { throw RenderErrors(errors: errors) }
         return out
     }
 
-    private func render(_ nodes: [Node], frames: inout [Frame], into out: inout String) {
+    private func render(_ nodes: [Node], frames: inout [Frame], into out: inout String, errors: inout [RenderError]) {
         for node in nodes {
             switch node {
             case .text(let text):
                 out += text
-            case .variable(let name, _):
+            case .variable(let name, let line, _, let escape):
                 switch Self.lookup(name, frames: frames) {
-                case .string(let text)?: out += text
+                case .string(let text)?:
+                    if let problem = escape.append(text, to: &out) {
+                        errors.append(
+                            RenderError(
+                                file: file,
+                                line: line,
+                                "The value of '\(name)' \(problem), so it cannot be written into this \(context.rawValue) file. Change the value in config.yaml."
+                            )
+                        )
+                    }
                 case .bool(let flag)?: out += flag ? "true" : "false"
                 default: break  // the checker rejects lists, objects and undefined names before rendering
                 }
             case .section(let name, let inverted, let children, _):
                 let value = Self.lookup(name, frames: frames)
                 if inverted {
-                    if !Self.isTruthy(value) { render(children, frames: &frames, into: &out) }
+                    if !Self.isTruthy(value) { render(children, frames: &frames, into: &out, errors: &errors) }
                     continue
                 }
                 switch value {
                 case .bool(true)?:
-                    render(children, frames: &frames, into: &out)
+                    render(children, frames: &frames, into: &out, errors: &errors)
                 case .list(let items)?:
                     for (index, item) in items.enumerated() {
                         frames.append(Frame(value: item, position: (index, items.count)))
-                        render(children, frames: &frames, into: &out)
+                        render(children, frames: &frames, into: &out, errors: &errors)
                         frames.removeLast()
                     }
                 case .object?:
                     frames.append(Frame(value: value!, position: nil))
-                    render(children, frames: &frames, into: &out)
+                    render(children, frames: &frames, into: &out, errors: &errors)
                     frames.removeLast()
                 case .string(let text)? where !text.isEmpty:
-                    render(children, frames: &frames, into: &out)
+                    render(children, frames: &frames, into: &out, errors: &errors)
                 default:
                     break
                 }

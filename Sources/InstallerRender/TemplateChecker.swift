@@ -22,7 +22,7 @@ struct TemplateChecker {
             switch node {
             case .text:
                 continue
-            case .variable(let name, let line):
+            case .variable(let name, let line, _, _):
                 switch resolve(name, scopes: scopes) {
                 case .missing(let message):
                     errors.append(RenderError(file: file, line: line, message))

@@ -40,6 +40,20 @@ public struct TemplateRenderer: Sendable {
         var sources: [String: String] = [:]
         var errors: [RenderError] = []
         let names = Set(manifest.files.map(\.template) + manifest.units.map(\.template)).sorted()
+        var contexts: [String: TemplateContext] = [:]
+        for unit in manifest.units { contexts[unit.template] = .unit }
+        for file in manifest.files {
+            if let other = contexts[file.template], other != file.context {
+                errors.append(
+                    RenderError(
+                        file: "templates/manifest.yaml",
+                        line: file.line,
+                        "The template '\(file.template)' is used as \(other.rawValue) and as \(file.context.rawValue); a template has one context. Give the files the same context or separate templates."
+                    )
+                )
+            }
+            contexts[file.template] = file.context
+        }
         for name in names {
             let display = "templates/\(name)"
             if name.hasPrefix("/") || name.split(separator: "/").contains("..") {
@@ -69,7 +83,7 @@ public struct TemplateRenderer: Sendable {
                 continue
             }
             do {
-                templates[name] = try Template(file: display, text: text)
+                templates[name] = try Template(file: display, text: text, context: contexts[name] ?? .text)
                 sources[name] = text
             } catch {
                 errors += error.errors
@@ -85,19 +99,23 @@ public struct TemplateRenderer: Sendable {
     /// The digest input for the release: manifest text and every template text, in a stable order.
     public let releaseText: String
 
-    /// Loads, checks and renders one template that is not part of the node files (the node installer).
-    public func renderTemplate(at relativePath: String, values: [String: TemplateValue]) throws(RenderErrors) -> String
-    {
+    /// Loads, checks and renders one template that is not part of the node files (the node installer, a
+    /// shell script unless `context` says otherwise).
+    public func renderTemplate(
+        at relativePath: String,
+        values: [String: TemplateValue],
+        context: TemplateContext = .shell
+    ) throws(RenderErrors) -> String {
         let display = "templates/\(relativePath)"
         guard let data = FileManager.default.contents(atPath: directory + "/" + relativePath),
             let text = String(validating: data, as: UTF8.self)
         else {
             throw RenderErrors(errors: [RenderError(file: display, "The template is missing or not UTF-8 text.")])
         }
-        let template = try Template(file: display, text: text)
+        let template = try Template(file: display, text: text, context: context)
         let problems = TemplateChecker(root: values).check(template)
         guard problems.isEmpty else { throw RenderErrors(errors: problems) }
-        return template.render(values)
+        return try template.render(values)
     }
 
     /// Checks every template against `values` (all branches), then renders each role. A file whose template uses
@@ -132,9 +150,14 @@ public struct TemplateRenderer: Sendable {
         }
         guard errors.isEmpty else { throw RenderErrors(errors: errors) }
         var rendered: [String: [UInt8]] = [:]
-        for (name, template) in templates {
-            rendered[name] = Array(template.render(values).utf8)
+        for name in templates.keys.sorted() {
+            do {
+                rendered[name] = Array(try templates[name]!.render(values).utf8)
+            } catch {
+                errors += error.errors
+            }
         }
+        guard errors.isEmpty else { throw RenderErrors(errors: errors) }
         var result: [Role: RoleRendering] = [:]
         for role in Role.allCases {
             var files = manifest.files.filter { $0.roles.contains(role) }.map {

@@ -130,6 +130,28 @@ struct HashPasswordTests {
         #expect(!result.stderr.contains(password))
     }
 
+    @Test("A password given as an argument is hashed with a warning on stderr naming the safe forms")
+    func warnsAboutTheArgument() throws {
+        let result = try runCLI(["--hash-password", "secret"])
+        #expect(result.status == 0, "\(result.stderr)")
+        try verify(result.stdout.trimmingCharacters(in: .newlines), password: "secret")
+        #expect(result.stderr.hasPrefix("warning: A password on the command line is visible to every user"))
+        #expect(result.stderr.contains("`ps`") && result.stderr.contains("shell history"))
+        #expect(result.stderr.contains("`dcos_generate_config --hash-password` with no value to be prompted"))
+        #expect(result.stderr.contains("printf '%s\\n' \"$PW\" | dcos_generate_config --hash-password"))
+        #expect(!result.stderr.contains("secret"))
+        let json = try runCLI(["--hash-password", "secret", "--json"])
+        #expect(json.stdout.hasPrefix("{\"hash\":"), "stdout stays the result alone: \(json.stdout)")
+        #expect(json.stderr.hasPrefix("warning: "))
+    }
+
+    @Test("No warning when the password comes from stdin")
+    func noWarningFromStdin() throws {
+        let result = try runCLI(["--hash-password"], stdin: Data("secret\n".utf8))
+        #expect(result.status == 0)
+        #expect(!result.stderr.contains("warning"))
+    }
+
     @Test(arguments: passwords)
     func readsOneLineFromStdinWhenNotATerminal(password: String) throws {
         let result = try runCLI(["--hash-password"], stdin: Data((password + "\nsecond-line\n").utf8))

@@ -21,7 +21,7 @@ struct NetworkTests {
         Reject("resolvers:\n- 2001:4860:4860::8888", "resolvers", "is not an IPv4 address", line: 2),
         Reject("resolvers: 8.8.8.8", "resolvers", "Must be a list", line: 1),
         Reject("dns_search: a.com,b.com", "dns_search", "Commas are not allowed", line: 1),
-        Reject("dns_search: \"a.com\\nb.com\"", "dns_search", "Newlines are not allowed", line: 1),
+        Reject("dns_search: \"a.com\\nb.com\"", "dns_search", "Must not contain a newline", line: 1),
         Reject("dns_search: a b c d e f g", "dns_search", "no more than 6 domains", line: 1),
         Reject(
             "dns_search: \(String(repeating: "a", count: 60)).\(String(repeating: "b", count: 60)).\(String(repeating: "c", count: 60)).\(String(repeating: "d", count: 60)).\(String(repeating: "e", count: 20))",

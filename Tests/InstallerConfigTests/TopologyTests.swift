@@ -17,7 +17,7 @@ struct TopologyTests {
         Reject("master_list:\n- master1.example.com", "master_list", "is not an IPv4 address", line: 2),
         Reject("master_list:\n- 10.0.0.1:22", "master_list", "is not an IPv4 address", line: 2),
         Reject("master_list:\n- fd01::1", "master_list", "is not an IPv4 address", line: 2),
-        Reject("master_list:\n- ' 10.0.0.1'", "master_list", "is not an IPv4 address", line: 2),
+        Reject("master_list:\n- ' 10.0.0.1'", "master_list", "Must not contain whitespace", line: 2),
         Reject("master_list:\n- 10.0.0", "master_list", "is not an IPv4 address", line: 2),
         Reject("master_list:\n- ''", "master_list", "is not an IPv4 address", line: 2),
         Reject("master_list:\n- 10.0.0.1\n- 10.0.0.x\n- 10.0.0.3", "master_list", "'10.0.0.x'", line: 3),
@@ -83,7 +83,7 @@ struct TopologyTests {
         Reject("bootstrap_url: x", "bootstrap_url", "is not a URL", line: 1),
         Reject("bootstrap_url: http://", "bootstrap_url", "Must not end in a '/'", line: 1),
         Reject("bootstrap_url: http://:8080", "bootstrap_url", "has no valid host", line: 1),
-        Reject("bootstrap_url: http://bad host:80", "bootstrap_url", "has no valid host", line: 1),
+        Reject("bootstrap_url: http://bad host:80", "bootstrap_url", "a URL has no whitespace", line: 1),
         Reject("bootstrap_url: http://10.0.0.1:99999", "bootstrap_url", "is not a URL", line: 1),
         Reject("bootstrap_url: file://", "bootstrap_url", "Must not end in a '/'", line: 1),
         Reject(

@@ -106,7 +106,7 @@ struct SecretsTests {
         #expect(result.secrets.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: workspace.genconf + "/secrets"))
         let script = try String(contentsOfFile: workspace.serve + "/dcos_install.sh", encoding: .utf8)
-        #expect(script.contains("SECRETS_PATH[master]=''\n"))
+        #expect(script.contains("SECRETS_PATH['master']=''\n"))
     }
 
     @Test("A changed secret changes the configuration id, which does not reveal it")

@@ -60,10 +60,12 @@ struct InstallScriptTests {
         #expect(script.hasPrefix("#!/usr/bin/env bash\n"))
         #expect(script.contains("set -o errexit -o nounset -o pipefail\n"))
         #expect(script.contains("readonly BOOTSTRAP_URL='http://198.18.0.1:8080'\n"))
-        #expect(script.contains("BUNDLE_PATH[slave_public]='bundles/slave_public--\(ShippedConfig.configID).tar.gz'\n"))
-        #expect(script.contains("BUNDLE_SHA256[master]='\(Self.sha)'\n"))
+        #expect(
+            script.contains("BUNDLE_PATH['slave_public']='bundles/slave_public--\(ShippedConfig.configID).tar.gz'\n")
+        )
+        #expect(script.contains("BUNDLE_SHA256['master']='\(Self.sha)'\n"))
         #expect(script.contains("    'marathon|packages/marathon--1.6.322.tar.gz|\(Self.sha)|master'\n"))
-        #expect(script.contains("\nexample-cluster\nDCOS_CLUSTER_NAME\n"))
+        #expect(script.contains("\nreadonly CLUSTER_NAME='example-cluster'\n"))
         #expect(!script.contains("{{"))
         for variant in [script, try render(packages: [])] {
             let directory = try TemporaryDirectory()

@@ -92,6 +92,7 @@ public enum DerivedValues {
     static func dns(_ config: ValidatedConfig, into out: inout [String: JSONValue]) {
         let resolvers = config.list("resolvers")
         out["resolvers_str"] = .string(resolvers.joined(separator: ","))
+        out["has_resolvers"] = .bool(!resolvers.isEmpty)
         out["mesos_dns_resolvers_str"] = .string(
             resolvers.isEmpty ? "\"externalOn\": false" : "\"resolvers\": \(ConfigValue.list(resolvers).text)"
         )
@@ -107,6 +108,7 @@ public enum DerivedValues {
         out["dns_bind_ip_blacklist_json"] = .string(ConfigValue.list(blacklist).text)
         let search = config.string("dns_search")
         out["dcos_gen_resolvconf_search_str"] = .string(search.isEmpty ? "" : "SEARCH=\(search)")
+        out["has_dns_search"] = .bool(!search.isEmpty)
     }
 
     // MARK: - Mesos

@@ -29,6 +29,8 @@ public enum CalculatedKeys {
             "dcos_l4lb_min_named_ip6_erltuple": "dcos_l4lb_min_named_ip6",
             "dcos_l4lb_max_named_ip6_erltuple": "dcos_l4lb_max_named_ip6",
             "dcos_gen_resolvconf_search_str": "dns_search",
+            "has_dns_search": "dns_search",
+            "has_resolvers": "resolvers",
             "ip_detect_contents": "ip_detect_filename",
             "ip_detect_public_contents": "ip_detect_public_filename",
             "dcos_overlay_network_json": "dcos_overlay_network",

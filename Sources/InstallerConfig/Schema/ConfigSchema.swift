@@ -929,7 +929,8 @@ public enum ConfigSchema {
             .string,
             default: .string(""),
             section: "Security",
-            "OpenSSL cipher list for admin router (empty: default)."
+            "OpenSSL cipher list for admin router (empty: default).",
+            check: Checks.cipherList
         ),
         KeySpec(
             "auth_cookie_secure_flag",
@@ -1005,7 +1006,8 @@ public enum ConfigSchema {
             .string,
             default: .string(""),
             section: "Cluster",
-            "DNS name of an external load balancer in front of the masters."
+            "DNS name of an external load balancer in front of the masters.",
+            check: Checks.optionalHost
         ),
     ]
 }

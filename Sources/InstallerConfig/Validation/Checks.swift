@@ -141,6 +141,26 @@ enum Checks {
         check.fail("Must be a path that does not end in a '/': write '\(text.dropLast())'.")
     }
 
+    /// An OpenSSL cipher list: it is written into admin router's nginx configuration, where `;`, quotes,
+    /// braces or `$` would be nginx syntax.
+    static func cipherList(_ check: inout KeyCheck) {
+        guard let text = check.value.stringValue,
+            let bad = text.unicodeScalars.first(where: {
+                !($0.properties.isASCIIHexDigit || ("a"..."z").contains($0) || ("A"..."Z").contains($0)
+                    || ":+!@=_.,-".unicodeScalars.contains($0))
+            })
+        else { return }
+        check.fail(
+            "'\(bad)' cannot appear in an OpenSSL cipher list (letters, digits and - _ : + ! @ = . , only). Write it like ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:!aNULL."
+        )
+    }
+
+    /// A DNS name or IP address, when set.
+    static func optionalHost(_ check: inout KeyCheck) {
+        guard let text = check.value.stringValue, !text.isEmpty, !NetworkSyntax.isHost(text) else { return }
+        check.fail("Must be a DNS name or IP address such as lb.example.com, but is '\(text)'.")
+    }
+
     static func nonEmpty(_ check: inout KeyCheck) {
         guard let text = check.value.stringValue, text.trimmingSpaces().isEmpty else { return }
         check.fail("Must not be empty.")

@@ -190,8 +190,11 @@ struct Run {
             failed.insert(name)
         case .success(let value):
             var check = KeyCheck(key: name, value: value, yaml: entry.value, fallbackLocation: entry.keyLocation)
-            Self.checkKind(spec, &check)
-            spec.check?(&check)
+            TextSafety.check(spec, &check)
+            if !check.problems.hasErrors {
+                Self.checkKind(spec, &check)
+                spec.check?(&check)
+            }
             if check.problems.hasErrors { failed.insert(name) } else { values[name] = value }
             diagnostics += check.problems
         }

@@ -3,9 +3,15 @@ import InstallerSystem
 
 /// `--hash-password [PASSWORD]`: SHA-512 crypt on stdout; prompts without echo when no value is given.
 enum HashPasswordMode {
+    /// Printed on stderr when the password is an argument.
+    static let argumentWarning =
+        "warning: A password on the command line is visible to every user of this machine in `ps` and is kept in your shell history. Run `dcos_generate_config --hash-password` with no value to be prompted for it without echo, or pipe it in: printf '%s\\n' \"$PW\" | dcos_generate_config --hash-password\n"
+
     static func run(password: String?, json: Bool) -> Int32 {
         var secret = password
-        if secret == nil {
+        if secret != nil {
+            Terminal.writeError(argumentWarning)
+        } else {
             secret = Terminal.readSecret(prompt: "Password: ")
         }
         guard let secret, !secret.isEmpty else {
@@ -53,7 +59,7 @@ enum ListKeysMode {
                             "stage": .string(spec.stage.rawValue),
                             "secret": .bool(spec.isSecret),
                             "section": .string(spec.section),
-                            "description": .string(spec.summary),
+                            "description": .string(spec.help),
                         ])
                     }
                 ).encoded(pretty: true)
@@ -70,7 +76,7 @@ enum ListKeysMode {
                 defaultText = spec.isOptional ? "(built in)" : "**required**"
             }
             if let condition = spec.appliesWhen { defaultText += " (when \(condition))" }
-            var description = spec.summary
+            var description = spec.help
             if spec.stage == .ssh { description += " *SSH stage.*" }
             if spec.isSecret { description += " *Secret: never logged.*" }
             lines.append("| `\(spec.name)` | \(spec.kind.documentation) | \(defaultText) | \(description) |")

@@ -1,4 +1,4 @@
-# DC/OS 1.11.0: put the cluster's tools on the PATH of login shells.
+# DC/OS: put the cluster's tools on the PATH of login shells.
 case ":${PATH}:" in
     *:/opt/mesosphere/bin:*) ;;
     *) PATH="/opt/mesosphere/bin:${PATH}" ;;

@@ -37,6 +37,8 @@ let package = Package(
             pkgConfig: "libssh2",
             providers: [.apt(["libssh2-1-dev"])]
         ),
+        // libFuzzer's driver entry point, for ConfigFuzzer's fuzzing build (declaration only; nothing to link).
+        .systemLibrary(name: "CFuzzer"),
 
         // MARK: Libraries, one job each
         // config.yaml → typed, validated configuration and derived values. Knows nothing of I/O beyond reading files.
@@ -119,12 +121,22 @@ let package = Package(
         .executableTarget(
             name: "dcos_generate_config",
             dependencies: [
-                "InstallerConfig", "InstallerGenconf", "InstallerServe", "InstallerSSH", "InstallerSystem", "InstallerCluster",
+                "InstallerConfig", "InstallerGenconf", "InstallerServe", "InstallerSSH", "InstallerSystem",
+                "InstallerCluster",
                 "InstallerActions", "InstallerRender",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Fuzzing
+        // The libFuzzer target of the config path (scripts/fuzz); in the normal build, a replayer of its inputs.
+        // Only config and render: it builds in seconds with the sanitizers, without NIO or libssh2.
+        .executableTarget(
+            name: "ConfigFuzzer",
+            dependencies: ["InstallerConfig", "InstallerRender", "CFuzzer"],
             swiftSettings: swiftSettings
         ),
 
@@ -137,7 +149,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "InstallerConfigTests", dependencies: ["InstallerConfig"], swiftSettings: swiftSettings),
-        .testTarget(name: "InstallerRenderTests", dependencies: ["InstallerRender", "InstallerConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "InstallerRenderTests",
+            dependencies: ["InstallerRender", "InstallerConfig"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "InstallerArchiveTests", dependencies: ["InstallerArchive"], swiftSettings: swiftSettings),
         .testTarget(name: "InstallerSystemTests", dependencies: ["InstallerSystem"], swiftSettings: swiftSettings),
         .testTarget(

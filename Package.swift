@@ -39,6 +39,8 @@ let package = Package(
             pkgConfig: "libssh2",
             providers: [.apt(["libssh2-1-dev"])]
         ),
+        // libFuzzer's driver entry point, for ConfigFuzzer's fuzzing build (declaration only; nothing to link).
+        .systemLibrary(name: "CFuzzer"),
 
         // MARK: Libraries, one job each
         // config.yaml → typed, validated configuration and derived values. Knows nothing of I/O beyond reading files.
@@ -140,6 +142,15 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Fuzzing
+        // The libFuzzer target of the config path (scripts/fuzz); in the normal build, a replayer of its inputs.
+        // Only config and render: it builds in seconds with the sanitizers, without NIO or libssh2.
+        .executableTarget(
+            name: "ConfigFuzzer",
+            dependencies: ["InstallerConfig", "InstallerRender", "CFuzzer"],
             swiftSettings: swiftSettings
         ),
 

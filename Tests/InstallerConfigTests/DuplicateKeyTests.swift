@@ -235,10 +235,18 @@ struct DuplicateKeyTests {
         #expect(!outcome.formatted.contains(secret), "\(outcome.formatted)")
     }
 
+    @Test("a repeat of a key written with escapes is found before parsing and reported at its own position")
+    func escapedFirst() throws {
+        let outcome = try Fixture.validate(text: "\"cluster\\u005Fname\": a\ncluster_name: b\n")
+        let document = try #require(outcome.document, "\(outcome.summary)")
+        #expect(document.duplicateKeys.map(\.location) == [Location(line: 2, column: 1)])
+        #expect(document.duplicateKeys.first?.firstLocation == Location(line: 1, column: 1))
+    }
+
     @Test(
         "a repeat that cannot be told apart in place is still one clear error at the first occurrence",
         arguments: [
-            "\"cluster\\u005Fname\": a\ncluster_name: b\n",
+            "\"cluster\\u005Fname\": a\n\"cluster\\u005Fname\": b\n",
             "cluster_name: \"\u{E000}\"\ncluster_name: b\n",
         ]
     )

@@ -9,12 +9,29 @@ public struct NodeReport: Sendable, Hashable {
     public var message: String
     public var checks: [NodeCheck]
 
+    /// The most of a node's stdout read for its report (what the driver captures of it is bounded too).
+    public static let maximumStdoutBytes = 1 << 20
+    /// What a report line may hold. It comes from a remote host, so it is untrusted: dcos_install.sh writes
+    /// one object with a list of flat check objects.
+    public static let parseLimits = JSONValue.ParseLimits(
+        maximumBytes: 256 << 10,
+        maximumDepth: 8,
+        maximumStringBytes: 64 << 10,
+        maximumItems: 1_000
+    )
+
     /// The last line of `stdout` that is a JSON object (human log lines go to stderr, but a stray line
-    /// on stdout must not hide the report); nil when there is none or it lacks `action` and `result`.
+    /// on stdout must not hide the report); nil when there is none or it lacks `action` and `result`. Only
+    /// the last `maximumStdoutBytes` are looked at, and a line beyond `parseLimits` is not a report.
     public static func parse(_ stdout: String) -> NodeReport? {
-        for line in stdout.split(whereSeparator: \.isNewline).reversed() {
+        let tail =
+            stdout.utf8.count > maximumStdoutBytes
+            ? String(decoding: stdout.utf8.suffix(maximumStdoutBytes), as: UTF8.self) : stdout
+        for line in tail.split(whereSeparator: \.isNewline).reversed() {
             let trimmed = line.trimmed
-            guard trimmed.hasPrefix("{"), let value = JSONValue.parse(trimmed), let object = value.objectValue else {
+            guard trimmed.hasPrefix("{"), let value = JSONValue.parse(trimmed, limits: parseLimits),
+                let object = value.objectValue
+            else {
                 continue
             }
             guard let action = object["action"]?.stringValue, let result = object["result"]?.stringValue else {

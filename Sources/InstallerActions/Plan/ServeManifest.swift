@@ -64,10 +64,31 @@ public struct ServeManifest: Sendable {
         return (parent.isEmpty ? "." : parent) + "/secrets"
     }
 
+    /// The largest manifest.json read: 16 MiB (one entry per file of serve/, about 150 bytes each).
+    public static let maximumBytes = 16 << 20
+    /// What manifest.json may hold: `--genconf` writes objects three levels deep.
+    public static let parseLimits = JSONValue.ParseLimits(
+        maximumBytes: maximumBytes,
+        maximumDepth: 16,
+        maximumStringBytes: ConfigLimits.maximumScalarBytes,
+        maximumItems: 1_000_000
+    )
+
     /// Reads `directory/manifest.json`. The error says what to do (run --genconf).
     public static func load(directory: String) -> Result<ServeManifest, ActionError> {
         let path = directory + "/manifest.json"
-        guard let text = readSmallFile(path, limit: 16 << 20) else {
+        let text: String
+        switch readBoundedFile(path, limit: maximumBytes) {
+        case .success(let read):
+            text = read
+        case .failure(.tooLarge):
+            return .failure(
+                ActionError(
+                    .serveDirectory,
+                    "\(path) is larger than \(maximumBytes >> 20) MiB, so it is not a manifest written by --genconf: run --genconf again."
+                )
+            )
+        case .failure(.unreadable):
             return .failure(
                 ActionError(
                     .serveDirectory,
@@ -75,7 +96,8 @@ public struct ServeManifest: Sendable {
                 )
             )
         }
-        guard let object = JSONValue.parse(text)?.objectValue, let configID = object["config_id"]?.stringValue,
+        guard let object = JSONValue.parse(text, limits: parseLimits)?.objectValue,
+            let configID = object["config_id"]?.stringValue,
             let roleObject = object["roles"]?.objectValue
         else {
             return .failure(
@@ -115,18 +137,29 @@ public struct ServeManifest: Sendable {
 
 /// Reads a whole file of at most `limit` bytes as UTF-8; nil when it is missing, unreadable or larger.
 func readSmallFile(_ path: String, limit: Int) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
+    try? readBoundedFile(path, limit: limit).get()
+}
+
+enum BoundedReadFailure: Error {
+    case unreadable
+    case tooLarge
+}
+
+/// Reads a whole file as UTF-8, never more than `limit` + 1 bytes of it (whatever stat says: a file that
+/// grows, or a device, is not read past the bound).
+func readBoundedFile(_ path: String, limit: Int) -> Result<String, BoundedReadFailure> {
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    guard fd >= 0 else { return .failure(.unreadable) }
     defer { close(fd) }
     var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     while true {
         let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if count < 0 && errno == EINTR { continue }
-        if count < 0 { return nil }
+        if count < 0 { return .failure(.unreadable) }
         if count == 0 { break }
         bytes += buffer[0..<count]
-        if bytes.count > limit { return nil }
+        if bytes.count > limit { return .failure(.tooLarge) }
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return .success(String(decoding: bytes, as: UTF8.self))
 }

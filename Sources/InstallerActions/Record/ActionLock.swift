@@ -179,8 +179,19 @@ public enum ActionLock {
         )
     }
 
+    /// The largest holder file (.action.lock.json) read, and what its JSON may hold: one flat object.
+    static let maximumHolderBytes = 64 << 10
+    static let holderLimits = JSONValue.ParseLimits(
+        maximumBytes: maximumHolderBytes,
+        maximumDepth: 4,
+        maximumStringBytes: maximumHolderBytes,
+        maximumItems: 100
+    )
+
     static func readHolder(_ path: String) -> Holder? {
-        guard let text = readSmallFile(path, limit: 64 << 10), let json = JSONValue.parse(text) else { return nil }
+        guard let text = readSmallFile(path, limit: maximumHolderBytes),
+            let json = JSONValue.parse(text, limits: holderLimits)
+        else { return nil }
         return Holder(json: json)
     }
 

@@ -109,10 +109,21 @@ public struct ResumeState: Sendable {
         return records
     }
 
+    /// The largest journal.jsonl read: 256 MiB (a 10,000-host deploy writes a few MiB).
+    public static let maximumJournalBytes = 256 << 20
+    /// What one journal line may hold: the recorder writes flat objects of short fields.
+    public static let journalLineLimits = JSONValue.ParseLimits(
+        maximumBytes: 1 << 20,
+        maximumDepth: 8,
+        maximumStringBytes: 1 << 20,
+        maximumItems: 10_000
+    )
+
+    /// The events of a journal, in order; empty when it is missing, unreadable or over `maximumJournalBytes`.
     static func journalEvents(_ path: String) -> [JSONValue] {
-        guard let text = readSmallFile(path, limit: 256 << 20) else { return [] }
-        // A line cut short by a crash does not parse and is ignored.
-        return text.split(separator: "\n").compactMap { JSONValue.parse(String($0)) }
+        guard let text = readSmallFile(path, limit: maximumJournalBytes) else { return [] }
+        // A line cut short by a crash, or beyond `journalLineLimits`, does not parse and is ignored.
+        return text.split(separator: "\n").compactMap { JSONValue.parse(String($0), limits: journalLineLimits) }
     }
 
     static func listDirectory(_ path: String) -> [String] {

@@ -216,7 +216,7 @@ public struct SSHNodeWorker: NodeWorker {
         session: SSHSession,
         state: HostState,
         node: Bool = true,
-        options: ExecOptions = ExecOptions()
+        options: ExecOptions = ExecOptions(captureLimit: NodeReport.maximumStdoutBytes)
     ) async throws(SSHError) -> Output {
         let output = try await session.run(command, options: options, output: liveOutput)
         var text = "exit: \(output.termination) after \(output.duration.milliseconds) ms"
@@ -353,7 +353,7 @@ public struct SSHNodeWorker: NodeWorker {
         while true {
             attempts += 1
             let left = deadline - ContinuousClock.now
-            var options = ExecOptions()
+            var options = ExecOptions(captureLimit: NodeReport.maximumStdoutBytes)
             if let total = session.target.timeouts.commandTotal {
                 options.totalTimeout = min(total, left)
             } else {

@@ -13,30 +13,15 @@ public struct ConfigDocument: Sendable {
     /// errors the validator reports with the rest, not parse failures.
     public let duplicateKeys: [DuplicateKey]
 
-    /// The largest config file we read. A 10,000-node cluster's config is well under 1 MiB.
-    public static let maximumSize = 64 * 1024 * 1024
-
-    /// Reads and parses a config file. Problems with the file itself (missing, unreadable, not text,
-    /// not YAML, not a mapping) come back as diagnostics, never as a crash. Repeated keys do not stop
-    /// the parse: they are in `duplicateKeys`.
+    /// Reads and parses a config file. Problems with the file itself (missing, unreadable, larger than
+    /// `ConfigLimits.maximumFileBytes`, not text, not YAML, beyond a limit of `ConfigLimits`, not a mapping)
+    /// come back as diagnostics, never as a crash or a hang. Repeated keys do not stop the parse: they are in
+    /// `duplicateKeys`.
     public static func load(path: String) -> (document: ConfigDocument?, diagnostics: [Diagnostic]) {
-        let data: Data
-        do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            if let size = attributes[.size] as? Int, size > maximumSize {
-                return (
-                    nil,
-                    [
-                        .error(
-                            nil,
-                            at: nil,
-                            "The file is \(size) bytes; config files larger than \(maximumSize) bytes are refused. Check that \(path) is the right file."
-                        )
-                    ]
-                )
-            }
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch let error as CocoaError where error.code == .fileReadNoSuchFile || error.code == .fileNoSuchFile {
+        switch readBounded(path: path, limit: ConfigLimits.maximumFileBytes) {
+        case .success(let bytes):
+            return parse(data: Data(bytes), path: path)
+        case .failure(.missing):
             return (
                 nil,
                 [
@@ -47,23 +32,64 @@ public struct ConfigDocument: Sendable {
                     )
                 ]
             )
-        } catch {
+        case .failure(.tooLarge):
+            return (nil, [tooLarge(path)])
+        case .failure(.unreadable(let reason)):
             return (
                 nil,
-                [
-                    .error(
-                        nil,
-                        at: nil,
-                        "Cannot read \(path): \(error.localizedDescription). Check that it exists and is readable."
-                    )
-                ]
+                [.error(nil, at: nil, "Cannot read \(path): \(reason). Check that it exists and is readable.")]
             )
         }
-        return parse(data: data, path: path)
+    }
+
+    /// The text of the config file for diagnostics' snippets when it did not parse into a document: nil when
+    /// it cannot be read, is larger than `ConfigLimits.maximumFileBytes` or is not UTF-8 text.
+    public static func readSource(path: String) -> String? {
+        guard case .success(let bytes) = readBounded(path: path, limit: ConfigLimits.maximumFileBytes),
+            !bytes.contains(0)
+        else { return nil }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    enum ReadFailure: Error {
+        case missing
+        case tooLarge
+        case unreadable(String)
+    }
+
+    /// The bytes of `path`, read with a bound: at most `limit` + 1 bytes are ever read, whatever the file is
+    /// (a device, a growing file, a FIFO: opened without blocking, so one with no writer reads as empty).
+    static func readBounded(path: String, limit: Int) -> Result<[UInt8], ReadFailure> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            return .failure(
+                errno == ENOENT || errno == ENOTDIR ? .missing : .unreadable(String(cString: strerror(errno)))
+            )
+        }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { return .failure(.unreadable(String(cString: strerror(errno)))) }
+            if count == 0 { return .success(bytes) }
+            bytes += buffer[0..<count]
+            if bytes.count > limit { return .failure(.tooLarge) }
+        }
+    }
+
+    private static func tooLarge(_ path: String) -> Diagnostic {
+        .error(
+            nil,
+            at: nil,
+            "The file is larger than \(ConfigLimitScanner.size(ConfigLimits.maximumFileBytes)); config files larger than that are refused. A 10,000-node cluster's config is well under 1 MiB: check that \(path) is the right file."
+        )
     }
 
     /// Parses config bytes. `path` is only used in messages.
     public static func parse(data: Data, path: String) -> (document: ConfigDocument?, diagnostics: [Diagnostic]) {
+        guard data.count <= ConfigLimits.maximumFileBytes else { return (nil, [tooLarge(path)]) }
         if let nul = data.firstIndex(of: 0) {
             let line = data[data.startIndex..<nul].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
             return (
@@ -95,10 +121,13 @@ public struct ConfigDocument: Sendable {
 
     /// Parses config text. `path` is only used in messages.
     public static func parse(text: String, path: String) -> (document: ConfigDocument?, diagnostics: [Diagnostic]) {
+        guard text.utf8.count <= ConfigLimits.maximumFileBytes else { return (nil, [tooLarge(path)]) }
+        let scan = ConfigLimitScanner.check(text)
+        if let problem = scan.problem { return (nil, [problem]) }
         let root: Node?
         let originalKeys: [SourceLocation: String]
         do {
-            (root, originalKeys) = try DuplicateTolerantComposer.compose(text)
+            (root, originalKeys) = try DuplicateTolerantComposer.compose(text, repeatedKeys: scan.repeatedKeys)
         } catch let error as YamlError {
             return (nil, [YAMLErrorTranslator(text: text).diagnostic(for: error)])
         } catch {
@@ -227,6 +256,7 @@ private struct NodeConverter {
             }
             return .mapping(pairs, location(mapping.mark))
         case .alias(let alias):
+            // Yams resolves aliases to the anchored node, and ConfigLimitScanner refuses them before: not reached.
             diagnostics.append(
                 .error(
                     topLevelKey,

@@ -11,8 +11,12 @@ import Yams
 /// renamed key back to what the user wrote; `ConfigDocument` then finds the repeats itself, each at its
 /// own position.
 ///
-/// A key that cannot be renamed in place (written with escapes, a tag, over several lines, ...) gets
-/// Yams' error rethrown, which `YAMLErrorTranslator` reports at its first occurrence.
+/// The repeated keys `ConfigLimitScanner` found are renamed before the first parse, so a file with many of
+/// them is parsed about once, not once per key; the loop is for the rest (a tagged key, say), and stops
+/// after `ConfigLimits.maximumRepeatedKeys` renames, so no file makes it parse without end.
+///
+/// A key that cannot be renamed in place (written with escapes, a tag, over several lines, ...), or one
+/// beyond that number, gets Yams' error rethrown, which `YAMLErrorTranslator` reports at its first occurrence.
 struct DuplicateTolerantComposer {
     /// Private-use scalars (UTF-8 lead byte 0xEE): printable for libyaml, so valid in a plain scalar,
     /// and not something a config file contains. A text that does contain one is not rewritten.
@@ -31,32 +35,41 @@ struct DuplicateTolerantComposer {
     }
 
     /// The root node (nil for an empty document) and the names of the keys renamed to compose it, by position.
-    /// Throws the `YamlError` of the first problem that is not a repeated key that could be renamed.
-    static func compose(_ text: String) throws -> (root: Node?, originalKeys: [SourceLocation: String]) {
+    /// `repeatedKeys`: the repeats known before parsing (each one after the first of its mapping), renamed
+    /// first. Throws the `YamlError` of the first problem that is not a repeated key that could be renamed.
+    static func compose(
+        _ text: String,
+        repeatedKeys: [(name: String, location: SourceLocation)] = []
+    ) throws -> (root: Node?, originalKeys: [SourceLocation: String]) {
         var composer = DuplicateTolerantComposer(text: text)
         var source = text
+        var renamed = false
+        for key in repeatedKeys where composer.rename(key.name, at: key.location) { renamed = true }
+        if renamed { source = String(String.UnicodeScalarView(composer.scalars)) }
+        var retries = 0
         while true {
             do {
                 let parser = try Parser(yaml: source, resolver: .basic, constructor: .default, encoding: .utf8)
                 return (try parser.singleRoot(), composer.originalKeys)
             } catch let error as YamlError {
                 guard case .duplicatedKeysInMapping(let names, let context) = error, let name = names.first,
-                    composer.rename(name, at: context.mark)
+                    retries < ConfigLimits.maximumRepeatedKeys,
+                    composer.rename(name, at: SourceLocation(line: context.mark.line, column: context.mark.column))
                 else { throw error }
+                retries += 1
                 source = String(String.UnicodeScalarView(composer.scalars))
             }
         }
     }
 
-    /// Replaces the key `name` whose scalar starts at `mark` with the next placeholder; false when the
+    /// Replaces the key `name` whose scalar starts at `location` with the next placeholder; false when the
     /// text there is not `name` written plainly or in quotes without escapes.
-    private mutating func rename(_ name: String, at mark: Mark) -> Bool {
-        let location = SourceLocation(line: mark.line, column: mark.column)
-        guard rewritable, originalKeys[location] == nil, mark.line >= 1, mark.line <= lineStarts.count,
-            mark.column >= 1
+    private mutating func rename(_ name: String, at location: SourceLocation) -> Bool {
+        guard rewritable, originalKeys[location] == nil, location.line >= 1, location.line <= lineStarts.count,
+            location.column >= 1
         else { return false }
         let written = Array(name.unicodeScalars)
-        var start = lineStarts[mark.line - 1] + mark.column - 1
+        var start = lineStarts[location.line - 1] + location.column - 1
         guard start < scalars.count, !written.isEmpty else { return false }
         let quote = scalars[start]
         let quoted = quote == "\"" || quote == "'"

@@ -1,15 +1,21 @@
-/// A small strict JSON parser, for config values that DC/OS let users write as JSON strings
-/// (`master_list: '["10.0.0.1"]'`, `dcos_overlay_network: '{...}'`).
+/// A small strict JSON parser: for config values that DC/OS let users write as JSON strings
+/// (`master_list: '["10.0.0.1"]'`, `dcos_overlay_network: '{...}'`), and for every JSON file and report the
+/// installer reads (manifest.json, run journals, the lock's holder, the nodes' reports). Each caller names its
+/// `JSONValue.ParseLimits`; no text makes it recurse without bound, hang or allocate beyond its size.
 struct JSONParser {
     struct Failure: Error {
         var message: String
     }
 
     private let bytes: [UInt8]
+    private let limits: JSONValue.ParseLimits
     private var index = 0
 
-    static func parse(_ text: String) throws(Failure) -> JSONValue {
-        var parser = JSONParser(bytes: Array(text.utf8))
+    static func parse(_ text: String, limits: JSONValue.ParseLimits = .configValue) throws(Failure) -> JSONValue {
+        guard text.utf8.count <= limits.maximumBytes else {
+            throw Failure(message: "the text is longer than \(limits.maximumBytes) bytes, the limit")
+        }
+        var parser = JSONParser(bytes: Array(text.utf8), limits: limits)
         parser.skipSpace()
         let value = try parser.parseValue(depth: 0)
         parser.skipSpace()
@@ -17,8 +23,9 @@ struct JSONParser {
         return value
     }
 
-    private init(bytes: [UInt8]) {
+    private init(bytes: [UInt8], limits: JSONValue.ParseLimits) {
         self.bytes = bytes
+        self.limits = limits
     }
 
     private func failure(_ message: String) -> Failure {
@@ -30,10 +37,10 @@ struct JSONParser {
     }
 
     private mutating func parseValue(depth: Int) throws(Failure) -> JSONValue {
-        guard depth < 64 else { throw failure("nesting is too deep") }
         guard index < bytes.count else { throw failure("unexpected end of text") }
         switch bytes[index] {
         case UInt8(ascii: "{"):
+            guard depth < limits.maximumDepth else { throw tooDeep() }
             index += 1
             var members: [String: JSONValue] = [:]
             skipSpace()
@@ -52,6 +59,7 @@ struct JSONParser {
                 index += 1
                 skipSpace()
                 members[key] = try parseValue(depth: depth + 1)
+                guard members.count <= limits.maximumItems else { throw tooManyItems() }
                 skipSpace()
                 guard index < bytes.count else { throw failure("unexpected end of text") }
                 if bytes[index] == UInt8(ascii: ",") {
@@ -63,6 +71,7 @@ struct JSONParser {
                 return .object(members)
             }
         case UInt8(ascii: "["):
+            guard depth < limits.maximumDepth else { throw tooDeep() }
             index += 1
             var values: [JSONValue] = []
             skipSpace()
@@ -73,6 +82,7 @@ struct JSONParser {
             while true {
                 skipSpace()
                 values.append(try parseValue(depth: depth + 1))
+                guard values.count <= limits.maximumItems else { throw tooManyItems() }
                 skipSpace()
                 guard index < bytes.count else { throw failure("unexpected end of text") }
                 if bytes[index] == UInt8(ascii: ",") {
@@ -90,6 +100,14 @@ struct JSONParser {
         case UInt8(ascii: "n"): return try literal("null", .null)
         default: return try parseNumber()
         }
+    }
+
+    private func tooDeep() -> Failure {
+        failure("nesting is too deep (more than \(limits.maximumDepth) levels)")
+    }
+
+    private func tooManyItems() -> Failure {
+        failure("a list or object has more than \(limits.maximumItems) items")
     }
 
     private mutating func literal(_ word: String, _ value: JSONValue) throws(Failure) -> JSONValue {
@@ -114,9 +132,13 @@ struct JSONParser {
 
     private mutating func parseString() throws(Failure) -> String {
         index += 1
+        let start = index
         var chunkStart = index
         var out = ""
         while index < bytes.count {
+            guard index - start <= limits.maximumStringBytes else {
+                throw failure("a string is longer than \(limits.maximumStringBytes) bytes")
+            }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 out += String(decoding: bytes[chunkStart..<index], as: UTF8.self)

@@ -139,9 +139,38 @@ extension JSONValue {
 }
 
 extension JSONValue {
-    /// Parses JSON text (RFC 8259; nesting is bounded); nil when it is not JSON.
-    public static func parse(_ text: String) -> JSONValue? {
-        try? JSONParser.parse(text)
+    /// What one JSON text may hold. Every reader of JSON names its own limits (a static constant next to it),
+    /// so no text it is given makes the parser recurse without bound or build a huge value.
+    public struct ParseLimits: Sendable, Hashable {
+        /// The longest text, in bytes.
+        public var maximumBytes: Int
+        /// How deep arrays and objects may nest.
+        public var maximumDepth: Int
+        /// The longest string (key or value), in bytes as written.
+        public var maximumStringBytes: Int
+        /// Items of one array, or members of one object.
+        public var maximumItems: Int
+
+        public init(maximumBytes: Int, maximumDepth: Int, maximumStringBytes: Int, maximumItems: Int) {
+            self.maximumBytes = maximumBytes
+            self.maximumDepth = maximumDepth
+            self.maximumStringBytes = maximumStringBytes
+            self.maximumItems = maximumItems
+        }
+
+        /// A config value written as JSON (`master_list: '["10.0.0.1"]'`): it is a YAML scalar, so at most
+        /// `ConfigLimits.maximumScalarBytes`; nested at most `ConfigLimits.maximumDepth` levels.
+        public static let configValue = ParseLimits(
+            maximumBytes: ConfigLimits.maximumScalarBytes,
+            maximumDepth: ConfigLimits.maximumDepth,
+            maximumStringBytes: ConfigLimits.maximumScalarBytes,
+            maximumItems: ConfigLimits.maximumCollectionItems
+        )
+    }
+
+    /// Parses JSON text (RFC 8259) within `limits`; nil when it is not JSON or exceeds them.
+    public static func parse(_ text: String, limits: ParseLimits = .configValue) -> JSONValue? {
+        try? JSONParser.parse(text, limits: limits)
     }
 
     /// The integer of `.int`, or of a whole `.double`.

@@ -274,7 +274,18 @@ struct Run {
             )
             return nil
         }
-        guard let data = FileManager.default.contents(atPath: resolvedPath) else {
+        let data: [UInt8]
+        switch ConfigDocument.readBounded(path: resolvedPath, limit: ConfigLimits.maximumScriptBytes) {
+        case .success(let bytes):
+            data = bytes
+        case .failure(.tooLarge):
+            error(
+                key,
+                at: at,
+                "The ip-detect script \(resolvedPath) is larger than \(ConfigLimitScanner.size(ConfigLimits.maximumScriptBytes)), so it is not read. It must be a short script that prints this node's IPv4 address: check that \(key) names the right file."
+            )
+            return nil
+        case .failure:
             error(key, at: at, "Cannot read the ip-detect script \(resolvedPath). Check its permissions.")
             return nil
         }

@@ -16,9 +16,8 @@ enum DiagnosticsOutput {
     ) {
         guard !diagnostics.isEmpty else { return }
         var text = document?.text ?? ""
-        if document == nil, let sourcePath, let data = FileManager.default.contents(atPath: sourcePath),
-            let decoded = String(validating: data, as: UTF8.self), !data.contains(0)
-        {
+        // Read with the config reader's bound: the file may be why it did not parse (a device, 5 GB).
+        if document == nil, let sourcePath, let decoded = ConfigDocument.readSource(path: sourcePath) {
             text = decoded
         }
         let formatter = DiagnosticFormatter(

@@ -1,0 +1,63 @@
+import Foundation
+import InstallerConfig
+import Testing
+
+@testable import InstallerActions
+
+/// The JSON the SSH actions read from files and from nodes, beyond its limits: refused or ignored, quickly
+/// (these tests finishing is half the point).
+@Suite("Limits of the JSON the actions read")
+struct ReaderLimitsTests {
+    static let report = #"{"action":"preflight","result":"pass","checks":[{"name":"root","status":"pass"}]}"#
+
+    @Test("a node's report is found after megabytes of stray stdout; a bomb or an oversized line is no report")
+    func nodeReport() throws {
+        let noise = String(repeating: "log line on stdout\n", count: 200_000)
+        #expect(try #require(NodeReport.parse(noise + Self.report)).result == "pass")
+        let deep = "{\"action\":\"a\",\"result\":\"r\",\"x\":" + String(repeating: "[", count: 100_000)
+        #expect(NodeReport.parse(deep) == nil)
+        let long = #"{"action":"a","result":"r","message":""# + String(repeating: "m", count: 300 << 10) + #""}"#
+        #expect(NodeReport.parse(long) == nil)
+        let checks = Array(repeating: #"{"name":"c"}"#, count: NodeReport.parseLimits.maximumItems + 1)
+        #expect(
+            NodeReport.parse(#"{"action":"a","result":"r","checks":["# + checks.joined(separator: ",") + "]}") == nil
+        )
+        // A line after the report that is not JSON does not hide it; a bomb after it does not either.
+        #expect(NodeReport.parse(Self.report + "\n" + String(repeating: "{", count: 50_000)) != nil)
+    }
+
+    @Test("manifest.json over 16 MiB, or nested as a bomb, is refused with what to do")
+    func serveManifest() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ReaderLimits-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("manifest.json")
+        try Data(repeating: UInt8(ascii: " "), count: ServeManifest.maximumBytes + 1).write(to: path)
+        guard case .failure(let big) = ServeManifest.load(directory: directory.path) else {
+            Issue.record("an oversized manifest loaded")
+            return
+        }
+        #expect(big.message.contains("is larger than 16 MiB"), "\(big)")
+        try Data((String(repeating: "[", count: 100_000)).utf8).write(to: path)
+        guard case .failure(let deep) = ServeManifest.load(directory: directory.path) else {
+            Issue.record("a nesting bomb loaded")
+            return
+        }
+        #expect(deep.message.contains("is not a manifest written by --genconf"), "\(deep)")
+    }
+
+    @Test("a journal line beyond its limits is skipped like a torn one; the other lines count")
+    func journal() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ReaderLimits-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("journal.jsonl")
+        let lines = [
+            #"{"event":"run-start"}"#, String(repeating: "[", count: 100_000),
+            #"{"event":"x","s":""# + String(repeating: "s", count: 2 << 20) + #""}"#, #"{"event":"run-finish"}"#,
+        ]
+        try Data(lines.joined(separator: "\n").utf8).write(to: path)
+        let events = ResumeState.journalEvents(path.path)
+        #expect(events.compactMap { $0["event"]?.stringValue } == ["run-start", "run-finish"])
+    }
+}

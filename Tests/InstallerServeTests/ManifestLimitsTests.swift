@@ -8,7 +8,10 @@ struct ManifestLimitsTests {
     @Test("a nesting bomb or garbage gives no digests (weak validators), quickly")
     func bomb() {
         #expect(ManifestCache.parse(Array(String(repeating: "[", count: 1_000_000).utf8)).files.isEmpty)
-        #expect(ManifestCache.parse(Array(("{\"files\":" + String(repeating: "{\"a\":", count: 100_000)).utf8)).files.isEmpty)
+        #expect(
+            ManifestCache.parse(Array(("{\"files\":" + String(repeating: "{\"a\":", count: 100_000)).utf8)).files
+                .isEmpty
+        )
     }
 
     @Test("a manifest over the limit is not read at all")

@@ -6,6 +6,10 @@ Runs until SIGTERM (or --seconds), then prints one JSON object with what each at
   flood      requests with a 24 KiB header block, back to back
   traversal  paths that try to leave serve/ or reach the secrets without a token
 Every response status is counted per attack; a 200 to a traversal or secrets request is a breach.
+Each attack can come from its own source address (--sources), as separate attackers would: the server
+caps connections per client address, so one attacker's idle connections do not refuse another's.
+A refused connection (503) is retried after --retry seconds (5): holding connections is the attack,
+not a connect flood, which on a two-core test machine measures the cores, not the server.
 """
 import argparse
 import asyncio
@@ -37,12 +41,22 @@ async def read_status(reader, timeout):
     return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
 
 
+SOURCES = {}
+RETRY = 5.0
+PAUSE = 0.02
+
+
+async def connect(host, port, attack):
+    source = SOURCES.get(attack)
+    return await asyncio.open_connection(host, port, local_addr=(source, 0) if source else None)
+
+
 async def idle(host, port, count, stats, stop):
     held = set()
 
     async def one():
         try:
-            reader, writer = await asyncio.open_connection(host, port)
+            reader, writer = await connect(host, port, "idle")
         except OSError as error:
             stats.errors["idle connect " + type(error).__name__] += 1
             await asyncio.sleep(0.5)
@@ -53,6 +67,7 @@ async def idle(host, port, count, stats, stop):
             data = await reader.read(4096)  # a 503 for connections over the cap, or the idle timeout's close
             if data.startswith(b"HTTP/1.1 "):
                 stats.status["idle"][int(data.split()[1])] += 1
+                await asyncio.sleep(RETRY)
             else:
                 stats.status["idle"]["closed"] += 1
         except OSError:
@@ -77,7 +92,7 @@ async def slowloris(host, port, count, stats, stop):
     async def one():
         while not stop.is_set():
             try:
-                reader, writer = await asyncio.open_connection(host, port)
+                reader, writer = await connect(host, port, "slowloris")
             except OSError:
                 await asyncio.sleep(0.5)
                 continue
@@ -91,6 +106,8 @@ async def slowloris(host, port, count, stats, stop):
                         continue
                     status = int(data.split()[1]) if data.startswith(b"HTTP/1.1 ") else "closed"
                     stats.status["slowloris"][status] += 1
+                    if status == 503:
+                        await asyncio.sleep(RETRY)
                     break
             except OSError:
                 stats.status["slowloris"]["reset"] += 1
@@ -103,8 +120,8 @@ async def slowloris(host, port, count, stats, stop):
         task.cancel()
 
 
-async def request(host, port, target, headers=b""):
-    reader, writer = await asyncio.open_connection(host, port)
+async def request(host, port, target, headers=b"", attack=None):
+    reader, writer = await connect(host, port, attack)
     try:
         writer.write(b"GET " + target.encode() + b" HTTP/1.1\r\nHost: x\r\n" + headers + b"Connection: close\r\n\r\n")
         await writer.drain()
@@ -119,7 +136,8 @@ async def flood(host, port, workers, stats, stop):
     async def one():
         while not stop.is_set():
             try:
-                stats.status["flood"][await request(host, port, "/dcos_install.sh", headers)] += 1
+                stats.status["flood"][await request(host, port, "/dcos_install.sh", headers, "flood")] += 1
+                await asyncio.sleep(PAUSE)
             except (OSError, asyncio.TimeoutError, IndexError, ValueError):
                 stats.status["flood"]["error"] += 1
                 await asyncio.sleep(0.05)
@@ -140,7 +158,7 @@ async def traversal(host, port, secrets, stats, stop):
         index += 1
         try:
             header = b"Authorization: " + token.encode() + b"\r\n" if token else b""
-            status = await request(host, port, target, header)
+            status = await request(host, port, target, header, "traversal")
         except (OSError, asyncio.TimeoutError, IndexError, ValueError):
             stats.status["traversal"]["error"] += 1
             await asyncio.sleep(0.05)
@@ -148,19 +166,27 @@ async def traversal(host, port, secrets, stats, stop):
         stats.status["traversal"][status] += 1
         if status == 200:
             stats.breaches.append(target)
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(PAUSE)
 
 
 async def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("host")
     parser.add_argument("port", type=int)
-    parser.add_argument("--idle", type=int, default=2000)
-    parser.add_argument("--slowloris", type=int, default=200)
-    parser.add_argument("--flood", type=int, default=8)
+    parser.add_argument("--idle", type=int, default=500)
+    parser.add_argument("--slowloris", type=int, default=100)
+    parser.add_argument("--flood", type=int, default=2)
+    parser.add_argument("--retry", type=float, default=5.0, help="seconds before a refused connection is retried")
+    parser.add_argument("--pause", type=float, default=0.02, help="seconds between flood and traversal requests")
+    parser.add_argument("--sources", default="", help="source addresses: idle,slowloris,flood,traversal")
     parser.add_argument("--secrets", nargs="*", default=[])
     parser.add_argument("--seconds", type=float, default=3600)
     args = parser.parse_args()
+    global RETRY, PAUSE
+    RETRY, PAUSE = args.retry, args.pause
+    for attack, source in zip(["idle", "slowloris", "flood", "traversal"], args.sources.split(",")):
+        if source:
+            SOURCES[attack] = source
     stats = Stats()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -176,10 +202,12 @@ async def main():
     print(json.dumps({
         "status": {attack: {str(k): v for k, v in sorted(c.items(), key=str)} for attack, c in stats.status.items()},
         "errors": dict(stats.errors), "peak_idle_connections": stats.peak_idle, "breaches": stats.breaches,
+        "attacker_cpu_seconds": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 1),
     }, sort_keys=True))
 
 
+import resource
+
 if __name__ == "__main__":
-    import resource
     resource.setrlimit(resource.RLIMIT_NOFILE, (8192, 8192))
     asyncio.run(main())

@@ -5,6 +5,10 @@
 /// case, and `ConfigKeysTests` checks every one against `ConfigSchema.keys` (the key exists, the kind holds the
 /// type, the name matches), so this list cannot drift from the schema. Declare a key here before code reads it;
 /// keys that are only passed through to templates need no declaration (`DerivedValues` walks all of them).
+///
+/// A misspelt member does not compile. Swift 6.3 reports it as "no dynamic member 'x' using key path from root
+/// type 'ConfigKeys'" or, in some expressions (`let x = config.clusterNam`), only as "failed to produce
+/// diagnostic for expression" at the misspelt member.
 public struct ConfigKeys: Sendable {
     /// The one instance the key paths of `ValidatedConfig`'s dynamic members are applied to.
     static let catalogue = ConfigKeys()

@@ -15,9 +15,9 @@ public struct ClusterNode: Sendable, Hashable, CustomStringConvertible {
 
     /// Masters, then private agents, then public agents, each in config order.
     public static func all(in config: ValidatedConfig) -> [ClusterNode] {
-        config.list("master_list").map { ClusterNode(host: $0, role: .master) }
-            + config.list("agent_list").map { ClusterNode(host: $0, role: .slave) }
-            + config.list("public_agent_list").map { ClusterNode(host: $0, role: .slave_public) }
+        config.masterList.map { ClusterNode(host: $0, role: .master) }
+            + config.agentList.map { ClusterNode(host: $0, role: .slave) }
+            + config.publicAgentList.map { ClusterNode(host: $0, role: .slave_public) }
     }
 
     /// The nodes with one of `roles` (all when empty) and, when `hosts` is given, only those hosts.

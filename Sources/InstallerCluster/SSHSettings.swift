@@ -29,9 +29,9 @@ public struct SSHSettings: Sendable {
             return config.baseDirectory + "/" + path
         }
 
-        let useAgent = config.bool("ssh_use_agent")
-        let keyPath = resolve(config.string("ssh_key_path"))
-        let passphraseVariable = config.string("ssh_key_passphrase_env")
+        let useAgent = config.sshUseAgent
+        let keyPath = resolve(config.sshKeyPath)
+        let passphraseVariable = config.sshKeyPassphraseEnv
         let passphrase: SecretSource? =
             ProcessEnvironment.value(passphraseVariable) != nil
             ? .environment(passphraseVariable) : passphraseSource(keyPath)
@@ -60,28 +60,28 @@ public struct SSHSettings: Sendable {
             }
         }
 
-        let fingerprints = config.json("ssh_host_key_fingerprints").objectValue ?? [:]
-        let policyName = config.string("ssh_known_hosts_policy")
+        let fingerprints = config.sshHostKeyFingerprints.objectValue ?? [:]
+        let policyName = config.sshKnownHostsPolicy
         let sudo: SudoMode =
-            switch config.string("ssh_sudo") {
+            switch config.sshSudo {
             case "none": .none
-            case "password": .password(.environment(config.string("ssh_sudo_password_env")))
+            case "password": .password(.environment(config.sshSudoPasswordEnv))
             default: .passwordless
             }
-        let idle = config.int("ssh_command_idle_timeout")
+        let idle = config.sshCommandIdleTimeout
         let timeouts = SSHTimeouts(
-            connect: .seconds(config.int("ssh_connect_timeout")),
-            handshake: .seconds(config.int("ssh_handshake_timeout")),
+            connect: .seconds(config.sshConnectTimeout),
+            handshake: .seconds(config.sshHandshakeTimeout),
             commandIdle: idle > 0 ? .seconds(idle) : nil,
-            commandTotal: .seconds(config.int("process_timeout")),
+            commandTotal: .seconds(config.processTimeout),
             keepalive: .seconds(30)
         )
         var bastion: SSHBastion?
-        let bastionText = config.string("ssh_bastion")
+        let bastionText = config.sshBastion
         if !bastionText.isEmpty {
             bastion = SSHBastion.parse(
                 bastionText,
-                defaultUser: config.string("ssh_user"),
+                defaultUser: config.sshUser,
                 authentication: authentication
             )
             if bastion == nil {
@@ -94,10 +94,10 @@ public struct SSHSettings: Sendable {
                 )
             }
         }
-        let extraOptions = config.string("extra_ssh_options").split(whereSeparator: { $0 == " " || $0 == "\t" }).map(
+        let extraOptions = config.extraSSHOptions.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(
             String.init
         )
-        let overrides = config.json("ssh_host_overrides").objectValue ?? [:]
+        let overrides = config.sshHostOverrides.objectValue ?? [:]
 
         var targets: [SSHTarget] = []
         var optionsFailed = false
@@ -111,11 +111,11 @@ public struct SSHSettings: Sendable {
                 }
             var target = SSHTarget(
                 host: node.host,
-                port: config.int("ssh_port"),
-                user: config.string("ssh_user"),
+                port: config.sshPort,
+                user: config.sshUser,
                 authentication: authentication,
                 hostKeyPolicy: policy,
-                knownHostsFile: resolve(config.string("ssh_known_hosts_file")),
+                knownHostsFile: resolve(config.sshKnownHostsFile),
                 bastion: bastion,
                 sudo: sudo,
                 timeouts: timeouts
@@ -167,8 +167,8 @@ public struct SSHSettings: Sendable {
         }
         guard problems.isEmpty else { return .failure(SSHSettingsError(diagnostics: problems)) }
         let fleet = FleetConfiguration(
-            parallelism: config.int("ssh_parallelism"),
-            handshakeParallelism: config.int("ssh_handshake_parallelism"),
+            parallelism: config.sshParallelism,
+            handshakeParallelism: config.sshHandshakeParallelism,
             logger: logger
         )
         return .success(SSHSettings(targets: targets, fleet: fleet))

@@ -63,7 +63,7 @@ public enum Genconf {
         } catch {
             throw .release(error)
         }
-        let clusterName = config.string("cluster_name")
+        let clusterName = config.clusterName
         var bundles: [RoleBundle] = []
         var secrets: [SecretsArchive] = []
         for role in Role.allCases {
@@ -98,7 +98,7 @@ public enum Genconf {
             }
         )
         scriptValues["manifest_public_key"] = .string(keys.publicKeyPEM)
-        scriptValues["bootstrap_ca"] = .string(try Self.bootstrapCA(config.string("bootstrap_url"), options, logger))
+        scriptValues["bootstrap_ca"] = .string(try Self.bootstrapCA(config.bootstrapURL, options, logger))
         scriptValues["packages"] = .list(
             catalog.entries.map {
                 .object([
@@ -117,7 +117,7 @@ public enum Genconf {
         }
 
         var prerequisites: OfflinePrerequisites?
-        if config.bool("prereqs_offline") {
+        if config.prereqsOffline {
             var seen: Set<String> = []
             let packages = Role.allCases.flatMap { renderer.manifest.roles[$0]?.prerequisites["apt"] ?? [] }
                 .filter { seen.insert($0).inserted }
@@ -137,7 +137,7 @@ public enum Genconf {
             installScript: script,
             configID: configID,
             clusterName: clusterName,
-            bootstrapURL: config.string("bootstrap_url"),
+            bootstrapURL: config.bootstrapURL,
             release: release
         )
         if Task.isCancelled { throw .interrupted("Interrupted before genconf/serve/ was written; it is unchanged.") }

@@ -43,12 +43,12 @@ struct DeployKeysTests {
     @Test("defaults")
     func defaults() throws {
         let config = try #require(try Fixture.check("", stage: .ssh).config)
-        #expect(config.bool("deploy_masters_serial") == false)
-        #expect(config.int("deploy_canary") == 1)
-        #expect(config.countOrPercent("deploy_max_in_flight") == .percent(25))
-        #expect(config.countOrPercent("deploy_max_failed_agents") == .count(0))
-        #expect(config.int("postflight_timeout") == 900)
-        #expect(config.bool("prereqs_offline") == false)
+        #expect(config.deployMastersSerial == false)
+        #expect(config.deployCanary == 1)
+        #expect(config.deployMaxInFlight == .percent(25))
+        #expect(config.deployMaxFailedAgents == .count(0))
+        #expect(config.postflightTimeout == 900)
+        #expect(config.prereqsOffline == false)
     }
 
     @Test("prereqs_offline: true is accepted by --genconf and by the SSH actions, without warnings")

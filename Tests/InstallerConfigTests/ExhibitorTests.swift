@@ -197,7 +197,7 @@ struct ExhibitorTests {
             "\(Self.s3)\naws_region: us-west-2\ns3_bucket: b\ns3_prefix: dcos\nexhibitor_explicit_keys: true\naws_access_key_id: AKIA"
         )
         let config = try #require(outcome.config)
-        #expect(config.string("aws_secret_access_key") == "")
-        #expect(config.bool("exhibitor_explicit_keys"))
+        #expect(config["aws_secret_access_key"] == .string(""))
+        #expect(config.exhibitorExplicitKeys)
     }
 }

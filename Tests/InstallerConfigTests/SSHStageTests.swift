@@ -123,14 +123,14 @@ struct SSHStageTests {
     @Test("SSH defaults")
     func defaults() throws {
         let config = try #require(try Fixture.check("", stage: .ssh).config)
-        #expect(config.string("ssh_user") == "centos")
-        #expect(config.int("ssh_port") == 22)
-        #expect(config.int("ssh_parallelism") == 20)
-        #expect(config.int("process_timeout") == 120)
-        #expect(config.string("ssh_key_path") == "genconf/ssh_key")
-        #expect(config.string("extra_ssh_options") == "")
-        #expect(config.list("agent_list") == [])
-        #expect(config.list("public_agent_list") == [])
+        #expect(config.sshUser == "centos")
+        #expect(config.sshPort == 22)
+        #expect(config.sshParallelism == 20)
+        #expect(config.processTimeout == 120)
+        #expect(config.sshKeyPath == "genconf/ssh_key")
+        #expect(config.extraSSHOptions == "")
+        #expect(config.agentList == [])
+        #expect(config.publicAgentList == [])
     }
 
     @Test("master_list is required by --validate-config even with a load balancer")

@@ -211,12 +211,12 @@ struct TopologyTests {
     @Test("defaults of the cluster keys are DC/OS's")
     func defaults() throws {
         let config = try #require(try Fixture.check("").config)
-        #expect(config.string("platform") == "onprem")
-        #expect(config.string("ip_detect_filename") == "genconf/ip-detect")
-        #expect(config.string("ip_detect_public_filename") == "")
-        #expect(config.string("bootstrap_tmp_dir") == "tmp")
-        #expect(config.list("resolvers") == ["8.8.8.8", "8.8.4.4"])
-        #expect(config.bool("enable_docker_gc") == false)
+        #expect(config["platform"] == .string("onprem"))
+        #expect(config["ip_detect_filename"] == .string("genconf/ip-detect"))
+        #expect(config["ip_detect_public_filename"] == .string(""))
+        #expect(config["bootstrap_tmp_dir"] == .string("tmp"))
+        #expect(config.resolvers == ["8.8.8.8", "8.8.4.4"])
+        #expect(config["enable_docker_gc"] == .bool(false))
         #expect(config["agent_list"] == nil, "agent_list is an SSH-stage key")
     }
 }

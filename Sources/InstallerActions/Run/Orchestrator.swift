@@ -55,11 +55,11 @@ public struct DeployPolicy: Sendable, Hashable {
     /// From `deploy_*` and `ssh_parallelism`.
     public init(config: ValidatedConfig) {
         self.init(
-            mastersSerial: config.bool("deploy_masters_serial"),
-            canary: config.int("deploy_canary"),
-            maxInFlight: config.countOrPercent("deploy_max_in_flight") ?? .percent(25),
-            maxFailedAgents: config.countOrPercent("deploy_max_failed_agents") ?? .count(0),
-            parallelism: config.int("ssh_parallelism")
+            mastersSerial: config.deployMastersSerial,
+            canary: config.deployCanary,
+            maxInFlight: config.deployMaxInFlight ?? .percent(25),
+            maxFailedAgents: config.deployMaxFailedAgents ?? .count(0),
+            parallelism: config.sshParallelism
         )
     }
 

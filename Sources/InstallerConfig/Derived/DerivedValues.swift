@@ -28,7 +28,7 @@ public enum DerivedValues {
         security(config, into: &out)
         network(config, into: &out)
         checks(config, into: &out)
-        out["cluster_name_json"] = .string(JSONValue.string(config.string("cluster_name")).encoded())
+        out["cluster_name_json"] = .string(JSONValue.string(config.clusterName).encoded())
         out["ip_detect_contents"] = .string(config.ipDetectContents)
         out["ip_detect_public_contents"] = .string(config.ipDetectPublicContents)
         return out
@@ -48,9 +48,9 @@ public enum DerivedValues {
     // MARK: - Masters and ZooKeeper
 
     static func masters(_ config: ValidatedConfig, into out: inout [String: JSONValue]) {
-        let isStatic = config.string("master_discovery") == "static"
-        let masters = config.list("master_list")
-        let count = isStatic ? masters.count : Int(config.string("num_masters")) ?? 1
+        let isStatic = config.masterDiscovery == "static"
+        let masters = config.masterList
+        let count = isStatic ? masters.count : Int(config.numMasters) ?? 1
         out["num_masters"] = .string(String(count))
         out["master_quorum"] = .string(String(count / 2 + 1))
         out["master_discovery_static"] = .bool(isStatic)
@@ -64,15 +64,15 @@ public enum DerivedValues {
         )
         let zkHosts =
             isStatic
-            ? ensemble.map { "\($0):2181" }.joined(separator: ",") : "\(config.string("exhibitor_address")):2181"
+            ? ensemble.map { "\($0):2181" }.joined(separator: ",") : "\(config.exhibitorAddress):2181"
         out["zk_hosts"] = .string(zkHosts)
         out["mesos_zk_url"] = .string("zk://\(zkHosts)/mesos")
         out["master_list_str"] = .string(masters.joined(separator: ","))
         out["master_list_json"] = .string(ConfigValue.list(masters).text)
-        out["exhibitor_admin_password_enabled"] = .bool(!config.string("exhibitor_admin_password").isEmpty)
+        out["exhibitor_admin_password_enabled"] = .bool(!config.exhibitorAdminPassword.isEmpty)
         // One flag per Exhibitor backend, and every backend key present (empty when another backend is
         // chosen), so templates can branch on the backend and name its keys in every branch.
-        let backend = config.string("exhibitor_storage_backend")
+        let backend = config.exhibitorStorageBackend
         for name in ["static", "zookeeper", "aws_s3", "azure", "shared_filesystem", "agent_only_group_no_exhibitor"] {
             out["exhibitor_backend_" + name] = .bool(backend == name)
         }
@@ -83,14 +83,14 @@ public enum DerivedValues {
         ] where out[key] == nil {
             out[key] = .string("")
         }
-        out["exhibitor_explicit_keys"] = .bool(config.bool("exhibitor_explicit_keys"))
-        out["has_master_external_loadbalancer"] = .bool(!config.string("master_external_loadbalancer").isEmpty)
+        out["exhibitor_explicit_keys"] = .bool(config.exhibitorExplicitKeys)
+        out["has_master_external_loadbalancer"] = .bool(!config.masterExternalLoadbalancer.isEmpty)
     }
 
     // MARK: - DNS
 
     static func dns(_ config: ValidatedConfig, into out: inout [String: JSONValue]) {
-        let resolvers = config.list("resolvers")
+        let resolvers = config.resolvers
         out["resolvers_str"] = .string(resolvers.joined(separator: ","))
         out["has_resolvers"] = .bool(!resolvers.isEmpty)
         out["mesos_dns_resolvers_str"] = .string(
@@ -104,9 +104,9 @@ public enum DerivedValues {
                 ])
             }
         )
-        let blacklist = config.list("dns_bind_ip_reserved") + config.list("dns_bind_ip_blacklist")
+        let blacklist = config.dnsBindIPReserved + config.dnsBindIPBlacklist
         out["dns_bind_ip_blacklist_json"] = .string(ConfigValue.list(blacklist).text)
-        let search = config.string("dns_search")
+        let search = config.dnsSearch
         out["dcos_gen_resolvconf_search_str"] = .string(search.isEmpty ? "" : "SEARCH=\(search)")
         out["has_dns_search"] = .bool(!search.isEmpty)
     }
@@ -121,39 +121,39 @@ public enum DerivedValues {
     ]
 
     static func mesos(_ config: ValidatedConfig, into out: inout [String: JSONValue]) {
-        let megabytes = config.int("mesos_log_retention_mb")
+        let megabytes = config.mesosLogRetentionMB
         // int(1 + (mb - 512) / 256 * 10), with Python's true division.
         let count = Int(1.0 + Double(megabytes - 512) / 256.0 * 10.0)
         out["mesos_log_retention_count"] = .string(String(count))
         out["mesos_log_directory_max_files"] = .string(String(25 + count))
         var isolation = baseIsolation
-        if config.bool("enable_gpu_isolation") { isolation += ["cgroups/devices", "gpu/nvidia"] }
+        if config.enableGPUIsolation { isolation += ["cgroups/devices", "gpu/nvidia"] }
         out["mesos_isolation"] = .string(isolation.joined(separator: ","))
-        let hooks = config.bool("dcos_remove_dockercfg_enable") ? "com_mesosphere_dcos_RemoverHook" : ""
+        let hooks = config.dcosRemoveDockercfgEnable ? "com_mesosphere_dcos_RemoverHook" : ""
         out["mesos_hooks"] = .string(hooks)
         out["use_mesos_hooks"] = .bool(!hooks.isEmpty)
-        out["fair_sharing_excluded_resource_names"] = .string(config.bool("gpus_are_scarce") ? "gpus" : "")
-        let maxTasks = config.string("mesos_max_completed_tasks_per_framework")
+        out["fair_sharing_excluded_resource_names"] = .string(config.gpusAreScarce ? "gpus" : "")
+        let maxTasks = config.mesosMaxCompletedTasksPerFramework
         out["has_mesos_max_completed_tasks_per_framework"] = .bool(!maxTasks.isEmpty)
         out["marathon_port"] = .string("8080")
-        out["has_weights"] = .bool(!config.string("weights").isEmpty)
+        out["has_weights"] = .bool(!config.weights.isEmpty)
     }
 
     // MARK: - Proxy
 
     static func proxy(_ config: ValidatedConfig, into out: inout [String: JSONValue]) {
         let builtin = [".mesos", ".thisdcos.directory", ".dcos.directory", ".zk", "127.0.0.1", "localhost"]
-        out["no_proxy_final"] = .string((builtin + config.list("no_proxy")).joined(separator: ","))
-        out["http_proxy"] = .string(config.string("http_proxy"))
-        out["https_proxy"] = .string(config.string("https_proxy"))
+        out["no_proxy_final"] = .string((builtin + config.noProxy).joined(separator: ","))
+        out["http_proxy"] = .string(config.httpProxy)
+        out["https_proxy"] = .string(config.httpsProxy)
     }
 
     // MARK: - Docker credentials and storage
 
     static func docker(_ config: ValidatedConfig, into out: inout [String: JSONValue]) {
-        let credentials = config.json("cluster_docker_credentials")
+        let credentials = config.clusterDockerCredentials
         let dcosOwned =
-            !(credentials.objectValue?.isEmpty ?? true) && !config.bool("cluster_docker_credentials_write_to_etc")
+            !(credentials.objectValue?.isEmpty ?? true) && !config.clusterDockerCredentialsWriteToEtc
         out["cluster_docker_credentials_dcos_owned"] = .bool(dcosOwned)
         out["cluster_docker_credentials_path"] = .string(
             dcosOwned ? "/opt/mesosphere/etc/docker_credentials" : "/etc/mesosphere/docker_credentials"
@@ -162,37 +162,35 @@ public enum DerivedValues {
             (credentials.objectValue?.isEmpty ?? true ? JSONValue.object(["auths": .object([:])]) : credentials)
                 .encoded(pretty: true)
         )
-        out["cluster_docker_registry_enabled"] = .bool(!config.string("cluster_docker_registry_url").isEmpty)
+        out["cluster_docker_registry_enabled"] = .bool(!config.clusterDockerRegistryURL.isEmpty)
         let rexray =
-            config.string("rexray_config_preset") == "aws" ? Defaults.rexrayAWSPreset : config.json("rexray_config")
+            config.rexrayConfigPreset == "aws" ? Defaults.rexrayAWSPreset : config.rexrayConfig
         out["rexray_config_contents"] = .string(rexray.encoded(pretty: true))
     }
 
     // MARK: - Security
 
     static func security(_ config: ValidatedConfig, into out: inout [String: JSONValue]) {
-        out["adminrouter_auth_enabled"] = .bool(config.bool("oauth_enabled"))
+        out["adminrouter_auth_enabled"] = .bool(config.oauthEnabled)
         let versions = [
-            ("adminrouter_tls_1_0_enabled", "TLSv1"), ("adminrouter_tls_1_1_enabled", "TLSv1.1"),
-            ("adminrouter_tls_1_2_enabled", "TLSv1.2"),
+            (config.adminrouterTLS1_0Enabled, "TLSv1"), (config.adminrouterTLS1_1Enabled, "TLSv1.1"),
+            (config.adminrouterTLS1_2Enabled, "TLSv1.2"),
         ]
-        out["adminrouter_tls_version_override"] = .string(
-            versions.filter { config.bool($0.0) }.map(\.1).joined(separator: " ")
-        )
-        out["adminrouter_tls_cipher_override"] = .bool(!config.string("adminrouter_tls_cipher_suite").isEmpty)
+        out["adminrouter_tls_version_override"] = .string(versions.filter(\.0).map(\.1).joined(separator: " "))
+        out["adminrouter_tls_cipher_override"] = .bool(!config.adminrouterTLSCipherSuite.isEmpty)
     }
 
     // MARK: - Networking
 
     static func network(_ config: ValidatedConfig, into out: inout [String: JSONValue]) {
-        for key in ["dcos_l4lb_min_named_ip", "dcos_l4lb_max_named_ip"] {
-            out[key + "_erltuple"] = .string(erlangTuple(ipv4: config.string(key)))
+        for key in [ConfigKeys.catalogue.dcosL4lbMinNamedIP, ConfigKeys.catalogue.dcosL4lbMaxNamedIP] {
+            out[key.name + "_erltuple"] = .string(erlangTuple(ipv4: config[key]))
         }
-        for key in ["dcos_l4lb_min_named_ip6", "dcos_l4lb_max_named_ip6"] {
-            out[key + "_erltuple"] = .string(erlangTuple(ipv6: config.string(key)))
+        for key in [ConfigKeys.catalogue.dcosL4lbMinNamedIP6, ConfigKeys.catalogue.dcosL4lbMaxNamedIP6] {
+            out[key.name + "_erltuple"] = .string(erlangTuple(ipv6: config[key]))
         }
-        var overlay = config.json("dcos_overlay_network")
-        if !config.bool("enable_ipv6"), case .object(var members) = overlay,
+        var overlay = config.dcosOverlayNetwork
+        if !config.enableIPv6, case .object(var members) = overlay,
             let overlays = members["overlays"]?.arrayValue
         {
             members["overlays"] = .array(
@@ -223,8 +221,8 @@ public enum DerivedValues {
 
     static func checks(_ config: ValidatedConfig, into out: inout [String: JSONValue]) {
         let builtin =
-            config.values["check_config"]?.jsonValue ?? Defaults.builtinChecks(checkTime: config.bool("check_time"))
-        let custom = config.json("custom_checks")
+            config.checkConfig ?? Defaults.builtinChecks(checkTime: config.checkTime)
+        let custom = config.customChecks
         var merged: [String: JSONValue] = [:]
         for section in ["cluster_checks", "node_checks"] {
             let base = builtin[section]

@@ -34,10 +34,3 @@ public enum CountOrPercent: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
-
-extension ValidatedConfig {
-    /// The value of a count-or-percentage key (`deploy_max_in_flight`); nil when the key is not one.
-    public func countOrPercent(_ key: String) -> CountOrPercent? {
-        CountOrPercent(string(key))
-    }
-}

@@ -1,5 +1,11 @@
 /// A configuration that passed validation: every applicable key of the checked stages with its value
 /// (the user's or the default), and the contents of the files it names.
+///
+/// Code reads a key through the typed member of the same name in `ConfigKeys`: `config.postflightTimeout` is
+/// an `Int`, `config.clusterName` a `String`. A key with no value (it does not apply in the stage checked, or
+/// only under a condition that does not hold) reads as the type's `absentValue`: "", 0, false, [], JSON null,
+/// or nil for an optional. `values` holds every key by name, for code that walks all of them.
+@dynamicMemberLookup
 public struct ValidatedConfig: Sendable {
     public let stage: ConfigStage
     /// Every applicable key, user-written or defaulted.
@@ -13,13 +19,18 @@ public struct ValidatedConfig: Sendable {
     /// Absolute path of the directory that holds genconf/ (relative paths resolve here).
     public let baseDirectory: String
 
+    /// The value of the key named `key`, as validated; nil when it has none.
     public subscript(key: String) -> ConfigValue? { values[key] }
 
-    public func string(_ key: String) -> String { values[key]?.text ?? "" }
-    public func bool(_ key: String) -> Bool { values[key]?.boolValue ?? false }
-    public func int(_ key: String) -> Int { values[key]?.intValue ?? Int(string(key)) ?? 0 }
-    public func list(_ key: String) -> [String] { values[key]?.listValue ?? [] }
-    public func json(_ key: String) -> JSONValue { values[key]?.jsonValue ?? .null }
+    /// The value of a declared key, typed: `config.sshPort`, `config.masterList`.
+    public subscript<Value>(dynamicMember member: KeyPath<ConfigKeys, ConfigKey<Value>>) -> Value {
+        self[ConfigKeys.catalogue[keyPath: member]]
+    }
+
+    /// The value of `key` as its type, or the type's `absentValue` when the configuration has none.
+    subscript<Value>(key: ConfigKey<Value>) -> Value {
+        values[key.name].flatMap { Value(configValue: $0) } ?? Value.absentValue
+    }
 
     /// Names of the keys whose values must never be logged or printed.
     public static let secretKeys: Set<String> = Set(ConfigSchema.keys.filter(\.isSecret).map(\.name))

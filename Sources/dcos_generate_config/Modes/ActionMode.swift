@@ -129,8 +129,8 @@ enum ActionMode {
                 context.logger.error("\(error.message)")
                 return 1
             }
-            if config.bool("prereqs_offline") {
-                let bootstrapURL = config.string("bootstrap_url")
+            if config.prereqsOffline {
+                let bootstrapURL = config.bootstrapURL
                 let index = "prereqs/apt/Packages"
                 guard bootstrapURL.hasPrefix("http://") || bootstrapURL.hasPrefix("https://") else {
                     context.logger.error(
@@ -193,8 +193,8 @@ enum ActionMode {
             targets: targets,
             fleet: settings.fleet,
             policy: DeployPolicy(config: config),
-            postflightTimeout: .seconds(config.int("postflight_timeout")),
-            bootstrapURL: config.string("bootstrap_url"),
+            postflightTimeout: .seconds(config.postflightTimeout),
+            bootstrapURL: config.bootstrapURL,
             serve: serve,
             prerequisites: prerequisites,
             stateDirectory: stateDirectory,
@@ -211,7 +211,7 @@ enum ActionMode {
             return 0
         }
         if options.action == .uninstall && !options.yes {
-            let name = config.string("cluster_name")
+            let name = config.clusterName
             Terminal.writeError(
                 "--uninstall removes DC/OS from \(nodes.count) node\(nodes.count == 1 ? "" : "s") of cluster '\(name)'. Type the cluster name to go on: "
             )

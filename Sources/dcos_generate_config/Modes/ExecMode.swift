@@ -67,7 +67,7 @@ enum ExecMode {
             return 1
         }
         context.logger.info(
-            "Running on \(nodes.count) node\(nodes.count == 1 ? "" : "s") (\(config.int("ssh_parallelism")) at a time): \(command)"
+            "Running on \(nodes.count) node\(nodes.count == 1 ? "" : "s") (\(config.sshParallelism) at a time): \(command)"
         )
 
         let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)

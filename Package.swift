@@ -43,10 +43,11 @@ let package = Package(
         .systemLibrary(name: "CFuzzer"),
 
         // MARK: Libraries, one job each
-        // config.yaml → typed, validated configuration and derived values. Knows nothing of I/O beyond reading files.
+        // config.yaml → typed, validated configuration and derived values. Knows nothing of I/O beyond reading files
+        // (bounded, through InstallerSystem's FileReader).
         .target(
             name: "InstallerConfig",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["InstallerSystem", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // The release in templates/: manifest and strict rendering of its Mustache-syntax templates.

@@ -4,31 +4,54 @@ import CLinux
     import Glibc
 #endif
 
-/// Bounded reads of small files (keys, manifests, records): never more than `limit` bytes in memory.
+/// Bounded reads of small files (config, keys, manifests, records): at most `limit` + 1 bytes are ever read,
+/// whatever the file is (a device, a growing file, a FIFO: opened without blocking, so one with no writer reads as
+/// empty). The one reader of whole files for every target that may use InstallerSystem.
 public enum FileReader {
-    /// The whole file, or an error naming the path; a file larger than `limit` is refused, not truncated.
-    public static func contents(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw SystemError("open", path: path, errno: errno) }
+    public enum Failure: Error, Sendable, Equatable {
+        case missing
+        case tooLarge
+        /// The reason, from strerror.
+        case unreadable(String)
+    }
+
+    /// The whole file; a file larger than `limit` is refused, not truncated.
+    public static func read(_ path: String, limit: Int) -> Result<[UInt8], Failure> {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else {
+            return .failure(
+                errno == ENOENT || errno == ENOTDIR ? .missing : .unreadable(String(cString: strerror(errno)))
+            )
+        }
         defer { close(descriptor) }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: min(64 * 1024, limit + 1))
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
-            if count < 0 { throw SystemError("read", path: path, errno: errno) }
-            if count == 0 { return bytes }
+            if count < 0 { return .failure(.unreadable(String(cString: strerror(errno)))) }
+            if count == 0 { return .success(bytes) }
             bytes += buffer[0..<count]
-            if bytes.count > limit {
-                throw SystemError("read", path: path, errno: EFBIG, hint: "It is larger than \(limit) bytes.")
-            }
+            if bytes.count > limit { return .failure(.tooLarge) }
+        }
+    }
+
+    /// The whole file, or an error naming the path; a file larger than `limit` is refused, not truncated.
+    public static func contents(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
+        switch read(path, limit: limit) {
+        case .success(let bytes): return bytes
+        case .failure(.missing): throw SystemError("open", path: path, errno: ENOENT)
+        case .failure(.tooLarge):
+            throw SystemError("read", path: path, errno: EFBIG, hint: "It is larger than \(limit) bytes.")
+        case .failure(.unreadable(let reason)):
+            throw SystemError("read", path: path, errno: EIO, hint: reason)
         }
     }
 
     /// The whole file as UTF-8 text (invalid sequences replaced), or nil when it is missing, unreadable or larger
     /// than `limit`.
     public static func text(_ path: String, limit: Int) -> String? {
-        guard let bytes = try? contents(path, limit: limit) else { return nil }
+        guard case .success(let bytes) = read(path, limit: limit) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 

@@ -1,5 +1,6 @@
 import InstallerConfig
 import InstallerRender
+import InstallerSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -78,7 +79,7 @@ public struct ServeManifest: Sendable {
     public static func load(directory: String) -> Result<ServeManifest, ActionError> {
         let path = directory + "/manifest.json"
         let text: String
-        switch readBoundedFile(path, limit: maximumBytes) {
+        switch FileReader.read(path, limit: maximumBytes).map({ String(decoding: $0, as: UTF8.self) }) {
         case .success(let read):
             text = read
         case .failure(.tooLarge):
@@ -88,7 +89,7 @@ public struct ServeManifest: Sendable {
                     "\(path) is larger than \(maximumBytes >> 20) MiB, so it is not a manifest written by --genconf: run --genconf again."
                 )
             )
-        case .failure(.unreadable):
+        case .failure(.missing), .failure(.unreadable):
             return .failure(
                 ActionError(
                     .serveDirectory,
@@ -135,31 +136,7 @@ public struct ServeManifest: Sendable {
     }
 }
 
-/// Reads a whole file of at most `limit` bytes as UTF-8; nil when it is missing, unreadable or larger.
+/// Reads a whole file as UTF-8 (``FileReader``); nil when it is missing, unreadable or larger than `limit`.
 func readSmallFile(_ path: String, limit: Int) -> String? {
-    try? readBoundedFile(path, limit: limit).get()
-}
-
-enum BoundedReadFailure: Error {
-    case unreadable
-    case tooLarge
-}
-
-/// Reads a whole file as UTF-8, never more than `limit` + 1 bytes of it (whatever stat says: a file that
-/// grows, or a device, is not read past the bound).
-func readBoundedFile(_ path: String, limit: Int) -> Result<String, BoundedReadFailure> {
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-    guard fd >= 0 else { return .failure(.unreadable) }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count < 0 && errno == EINTR { continue }
-        if count < 0 { return .failure(.unreadable) }
-        if count == 0 { break }
-        bytes += buffer[0..<count]
-        if bytes.count > limit { return .failure(.tooLarge) }
-    }
-    return .success(String(decoding: bytes, as: UTF8.self))
+    FileReader.text(path, limit: limit)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import InstallerSystem
 import Yams
 
 /// A parsed config.yaml: its text (for snippets) and its top-level entries in file order.
@@ -51,32 +52,9 @@ public struct ConfigDocument: Sendable {
         return String(validating: bytes, as: UTF8.self)
     }
 
-    enum ReadFailure: Error {
-        case missing
-        case tooLarge
-        case unreadable(String)
-    }
-
-    /// The bytes of `path`, read with a bound: at most `limit` + 1 bytes are ever read, whatever the file is
-    /// (a device, a growing file, a FIFO: opened without blocking, so one with no writer reads as empty).
-    static func readBounded(path: String, limit: Int) -> Result<[UInt8], ReadFailure> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else {
-            return .failure(
-                errno == ENOENT || errno == ENOTDIR ? .missing : .unreadable(String(cString: strerror(errno)))
-            )
-        }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { return .failure(.unreadable(String(cString: strerror(errno)))) }
-            if count == 0 { return .success(bytes) }
-            bytes += buffer[0..<count]
-            if bytes.count > limit { return .failure(.tooLarge) }
-        }
+    /// The bytes of `path`, read with a bound (``FileReader``).
+    static func readBounded(path: String, limit: Int) -> Result<[UInt8], FileReader.Failure> {
+        FileReader.read(path, limit: limit)
     }
 
     private static func tooLarge(_ path: String) -> Diagnostic {

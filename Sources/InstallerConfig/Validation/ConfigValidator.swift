@@ -1,4 +1,5 @@
 import Foundation
+import InstallerSystem
 
 /// Validates a config document against `ConfigSchema`: all problems at once, each on the key the user wrote.
 public struct ConfigValidator {

@@ -88,16 +88,22 @@ enum ConfigPath {
         values["release_name"] = .string(release.name)
         values["release_version"] = .string(release.version)
         do {
-            let renderings = try renderer.render(values: values)
+            let renderings = try renderer.render(values: values, secretNames: DerivedValues.secretNames(config))
             var scriptValues = values
             scriptValues["roles"] = .list(
                 renderings.keys.sorted { $0.rawValue < $1.rawValue }.map {
                     .object([
                         "role": .string($0.rawValue), "bundle": .string("bundles/\($0.rawValue).tar.gz"),
                         "sha256": .string(String(repeating: "0", count: 64)), "size": .string("0"),
+                        "secrets": .string(""), "secrets_sha256": .string(""), "secrets_size": .string(""),
                     ])
                 }
             )
+            // As genconf adds them (its keys and CA are files, not config): a PEM-shaped text each.
+            scriptValues["manifest_public_key"] = .string(
+                "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n"
+            )
+            scriptValues["bootstrap_ca"] = .string("")
             scriptValues["packages"] = .list([])
             scriptValues["role_specs"] = renderer.manifest.installScriptRoleValue
             _ = try renderer.renderTemplate(at: "dcos_install.sh.mustache", values: scriptValues)

@@ -173,8 +173,22 @@ struct PrivateCATests {
             ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", keys + "/bootstrap-ca.pem", url]
         )
         #expect(pinned.stdout == "200", "\(pinned.stderr)")
-        let unpinned = try await runProcess(curl, ["-sS", "-o", "/dev/null", url])
-        #expect(unpinned.status == 60, "curl without the CA must refuse the certificate: \(unpinned.stderr)")
+        // Another genconf directory's CA (a host without ca-certificates has no system store to try instead).
+        let other = try Workspace()
+        try other.replaceBootstrapURL("https://127.0.0.1:\(port)")
+        let otherRun = try await runProcess(
+            binary,
+            [
+                "--genconf", "--genconf-dir", other.genconf, "--templates-dir",
+                SecretsServeTests.repository + "/templates",
+            ]
+        )
+        try #require(otherRun.status == 0, "\(otherRun.stderr)")
+        let unpinned = try await runProcess(
+            curl,
+            ["-sS", "-o", "/dev/null", "--cacert", other.genconf + "/keys/bootstrap-ca.pem", url]
+        )
+        #expect(unpinned.status == 60, "curl with another CA must refuse the certificate: \(unpinned.stderr)")
 
         // The node installer's preflight reaches the server through the pinned CA and checks the signature.
         let preflight = try await runProcess(

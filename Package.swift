@@ -53,7 +53,7 @@ let package = Package(
         // The release in templates/: manifest and strict rendering of its Mustache-syntax templates.
         .target(
             name: "InstallerRender",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["InstallerConfig", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // Deterministic tar (ustar/pax) and gzip (zlib).

@@ -83,7 +83,7 @@ enum ConfigPath {
     /// digests and package lists stand in for what genconf computes from the rendered bytes).
     static func render(_ config: ValidatedConfig) {
         let release = renderer.manifest.release
-        var values = DerivedValues.compute(config).mapValues(TemplateValue.init(json:))
+        var values = DerivedValues.compute(config).mapValues(TemplateValue.init)
         values["config_id"] = .string(String(repeating: "0", count: 64))
         values["release_name"] = .string(release.name)
         values["release_version"] = .string(release.version)
@@ -109,21 +109,6 @@ enum ConfigPath {
             _ = try renderer.renderTemplate(at: "dcos_install.sh.mustache", values: scriptValues)
         } catch {
             fatalError("A config that validates does not render: \(error)")
-        }
-    }
-}
-
-extension TemplateValue {
-    /// The template value of a derived value, as InstallerGenconf maps them (null → "", numbers → text).
-    init(json: JSONValue) {
-        switch json {
-        case .null: self = .string("")
-        case .bool(let flag): self = .bool(flag)
-        case .int(let number): self = .string(String(number))
-        case .double(let number): self = .string(JSONValue.double(number).encoded())
-        case .string(let text): self = .string(text)
-        case .array(let items): self = .list(items.map(TemplateValue.init(json:)))
-        case .object(let members): self = .object(members.mapValues(TemplateValue.init(json:)))
         }
     }
 }

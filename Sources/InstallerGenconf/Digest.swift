@@ -1,4 +1,5 @@
 import Crypto
+import InstallerTrust
 
 #if canImport(Glibc)
     import Glibc
@@ -38,13 +39,6 @@ enum Digest {
     }
 
     private static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        Hex.encode(Array(digest))
     }
 }

@@ -37,18 +37,21 @@ public struct GenconfKeys: Sendable {
             throw TrustError("Cannot create the key directory: \(error)")
         }
         var created: [String] = []
-        let signing = Curve25519.Signing.PrivateKey()
-        let items: [(String, [UInt8])] = [
+        // A key is made only for a file that is missing: every run of genconf passes here.
+        let items: [(String, () -> [UInt8])] = [
             (
                 signingKeyName,
-                Array(PEM.encode(label: "PRIVATE KEY", der: DER.ed25519PrivateKey(signing.rawRepresentation)).utf8)
+                {
+                    let seed = Curve25519.Signing.PrivateKey().rawRepresentation
+                    return Array(PEM.encode(label: "PRIVATE KEY", der: DER.ed25519PrivateKey(seed)).utf8)
+                }
             ),
-            (tokenKeyName, Array((Hex.encode(randomBytes(32)) + "\n").utf8)),
-            (saltKeyName, Array((Hex.encode(randomBytes(32)) + "\n").utf8)),
+            (tokenKeyName, { Array((Hex.encode(randomBytes(32)) + "\n").utf8) }),
+            (saltKeyName, { Array((Hex.encode(randomBytes(32)) + "\n").utf8) }),
         ]
-        for (name, bytes) in items {
+        for (name, make) in items where FileReader.permissions(directory + "/" + name) == nil {
             do {
-                if try FileWriter.createIfAbsent(directory + "/" + name, bytes: bytes, mode: 0o600) {
+                if try FileWriter.createIfAbsent(directory + "/" + name, bytes: make(), mode: 0o600) {
                     created.append(name)
                 }
             } catch {

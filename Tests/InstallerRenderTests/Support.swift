@@ -57,21 +57,6 @@ func renderErrors(_ body: () throws(RenderErrors) -> Void, sourceLocation: Testi
     return []
 }
 
-extension TemplateValue {
-    /// Converts a derived value: numbers become text, null the empty text.
-    init(_ json: JSONValue) {
-        switch json {
-        case .null: self = .string("")
-        case .bool(let flag): self = .bool(flag)
-        case .int(let number): self = .string(String(number))
-        case .double(let number): self = .string(String(number))
-        case .string(let text): self = .string(text)
-        case .array(let items): self = .list(items.map(TemplateValue.init))
-        case .object(let members): self = .object(members.mapValues(TemplateValue.init))
-        }
-    }
-}
-
 enum ShippedConfig {
     static let configID = "0123456789abcdef0123456789abcdef01234567"
 

@@ -11,12 +11,13 @@ enum ServeMode {
         -> Int32
     {
         let options = context.options
+        let bootstrapURL = bootstrapURL(configPath: options.configPath)
+        let https = bootstrapURL?.parts.scheme == "https"
         let listenPort: Int
         if let port {
             listenPort = port
         } else {
-            let https = tlsCert != nil || bootstrapScheme(configPath: options.configPath) == "https"
-            switch defaultPort(configPath: options.configPath, tls: https) {
+            switch defaultPort(bootstrapURL, tls: tlsCert != nil || https) {
             case .success(let port): listenPort = port
             case .failure(let message):
                 context.logger.error("\(message)")
@@ -35,7 +36,7 @@ enum ServeMode {
                 certificatePath: Paths.absolute(tlsCert),
                 privateKeyPath: Paths.absolute(tlsKey)
             )
-        } else if bootstrapScheme(configPath: options.configPath) == "https" {
+        } else if https {
             // The certificate genconf issued from its private CA, which dcos_install.sh pins.
             guard let files = BootstrapTLS.serverFiles(genconfDirectory: options.genconfDirectory) else {
                 context.logger.error(
@@ -57,32 +58,29 @@ enum ServeMode {
         }
     }
 
-    /// The scheme of bootstrap_url in config.yaml, if it can be read.
-    static func bootstrapScheme(configPath: String) -> String? {
+    /// bootstrap_url from config.yaml, if it can be read and parsed (read once per --serve).
+    static func bootstrapURL(configPath: String) -> (text: String, parts: NetworkSyntax.URLParts)? {
         let (document, _) = ConfigDocument.load(path: configPath)
         guard let entry = document?.entries.first(where: { $0.key == "bootstrap_url" }),
-            case .scalar(let scalar) = entry.value
+            case .scalar(let scalar) = entry.value, let parts = NetworkSyntax.parseURL(scalar.text)
         else { return nil }
-        return NetworkSyntax.parseURL(scalar.text)?.scheme
+        return (scalar.text, parts)
     }
 
     /// The port of bootstrap_url in config.yaml (80 for http, 443 for https without a port).
-    static func defaultPort(configPath: String, tls: Bool) -> Result<Int, ServeDefaultError> {
-        let fallback = tls ? 443 : 80
-        let (document, _) = ConfigDocument.load(path: configPath)
-        guard let document else { return .success(fallback) }
-        guard let entry = document.entries.first(where: { $0.key == "bootstrap_url" }),
-            case .scalar(let scalar) = entry.value
-        else { return .success(fallback) }
-        guard let url = NetworkSyntax.parseURL(scalar.text) else { return .success(fallback) }
-        switch url.scheme {
-        case "http": return .success(url.port ?? 80)
-        case "https": return .success(url.port ?? 443)
+    static func defaultPort(
+        _ url: (text: String, parts: NetworkSyntax.URLParts)?,
+        tls: Bool
+    ) -> Result<Int, ServeDefaultError> {
+        guard let url else { return .success(tls ? 443 : 80) }
+        switch url.parts.scheme {
+        case "http": return .success(url.parts.port ?? 80)
+        case "https": return .success(url.parts.port ?? 443)
         default:
             return .failure(
                 ServeDefaultError(
                     message:
-                        "bootstrap_url is \(scalar.text), so nodes do not fetch over HTTP; pass --port to serve anyway."
+                        "bootstrap_url is \(url.text), so nodes do not fetch over HTTP; pass --port to serve anyway."
                 )
             )
         }

@@ -39,6 +39,8 @@ let package = Package(
             pkgConfig: "libssh2",
             providers: [.apt(["libssh2-1-dev"])]
         ),
+        // arc4random(3) for the static libraries the release links, so that it needs no glibc newer than 2.35.
+        .target(name: "CGlibcCompat"),
         // libFuzzer's driver entry point, for ConfigFuzzer's fuzzing build (declaration only; nothing to link).
         .systemLibrary(name: "CFuzzer"),
 
@@ -94,7 +96,7 @@ let package = Package(
         .target(
             name: "InstallerServe",
             dependencies: [
-                "InstallerTrust",
+                "InstallerSystem", "InstallerTrust",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -138,7 +140,7 @@ let package = Package(
             name: "dcos_generate_config",
             dependencies: [
                 "InstallerConfig", "InstallerGenconf", "InstallerServe", "InstallerSSH", "InstallerSystem", "InstallerCluster",
-                "InstallerActions", "InstallerRender", "InstallerTrust",
+                "InstallerActions", "InstallerRender", "InstallerTrust", "CGlibcCompat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import InstallerConfig
 import InstallerRender
 import InstallerSystem

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import InstallerConfig
 import InstallerSystem
 import Logging
@@ -58,9 +58,9 @@ struct OfflinePrerequisites {
         let stanzas = try await candidateStanzas(closure, timeout: timeouts.query)
         var debs: [Deb] = []
         do {
-            try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
+            try FileWriter.makeDirectory(cacheDirectory)
         } catch {
-            throw .prerequisites("Cannot create \(cacheDirectory): \(error.localizedDescription)")
+            throw .prerequisites("\(error)")
         }
         var toDownload: [(name: String, version: String)] = []
         for stanza in stanzas {
@@ -152,7 +152,7 @@ struct OfflinePrerequisites {
 
         /// The name `apt-get download` gives the file.
         var downloadName: String {
-            "\(name)_\(version.replacingOccurrences(of: ":", with: "%3a"))_\(architecture).deb"
+            "\(name)_\(version.split(separator: ":", omittingEmptySubsequences: false).joined(separator: "%3a"))_\(architecture).deb"
         }
     }
 
@@ -175,9 +175,7 @@ struct OfflinePrerequisites {
             var lines: [String] = []
             for line in block.split(separator: "\n", omittingEmptySubsequences: true) {
                 if let colon = line.firstIndex(of: ":"), !line.hasPrefix(" ") {
-                    fields[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(
-                        in: .whitespaces
-                    )
+                    fields[String(line[..<colon])] = String(line[line.index(after: colon)...].trimmingBlanks())
                 }
                 lines.append(String(line))
             }
@@ -208,7 +206,7 @@ struct OfflinePrerequisites {
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: "=", maxSplits: 1)
             if parts.count == 2 {
-                fields[String(parts[0])] = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                fields[String(parts[0])] = String(parts[1].trimming { $0 == "\"" })
             }
         }
         return [fields["ID"], fields["VERSION_CODENAME"]].compactMap { $0 }.joined(separator: " ")
@@ -269,8 +267,8 @@ struct OfflinePrerequisites {
 
     /// The end of what a failed command printed, for an error message: its stderr, else its stdout.
     static func messageTail(_ outcome: ChildProcess.Outcome) -> String {
-        let error = outcome.standardError.text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let text = error.isEmpty ? outcome.standardOutput.text.trimmingCharacters(in: .whitespacesAndNewlines) : error
+        let error = outcome.standardError.text.trimmingWhitespace()
+        let text = error.isEmpty ? outcome.standardOutput.text.trimmingWhitespace() : error
         return String(text.suffix(600))
     }
 }

@@ -1,5 +1,6 @@
-import Foundation
+import FoundationEssentials
 import InstallerRender
+import InstallerSystem
 
 /// The optional software packages the operator dropped in genconf/packages/.
 struct PackageCatalog {
@@ -32,17 +33,14 @@ struct PackageCatalog {
         var problems: [String] = []
         var warnings: [String] = []
         var files: [String] = []
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
+        if let kind = FileReader.permissions(directory) {
+            guard kind.isDirectory else {
                 throw .packages(["\(directory) must be a directory of package tarballs."])
             }
             do {
-                files = try FileManager.default.contentsOfDirectory(atPath: directory)
-                    .filter { !$0.hasPrefix(".") }
-                    .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                files = try FileReader.directoryEntries(directory).filter { !$0.hasPrefix(".") }
             } catch {
-                throw .packages(["Cannot list \(directory): \(error.localizedDescription)."])
+                throw .packages(["\(error)"])
             }
         }
         let declared = Dictionary(manifest.packages.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -63,8 +61,7 @@ struct PackageCatalog {
                 continue
             }
             byName[name] = file
-            var regular: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &regular), !regular.boolValue else {
+            guard let kind = FileReader.permissions(path), !kind.isDirectory else {
                 problems.append("\(path) is a directory; package files must be tarballs.")
                 continue
             }

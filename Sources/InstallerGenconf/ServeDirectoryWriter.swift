@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+    import Glibc
+#endif
 import InstallerArchive
 import InstallerConfig
 import InstallerRender
@@ -184,7 +187,7 @@ struct ServeDirectoryWriter {
 
     /// A run that was killed leaves serve.tmp-<pid>; we hold the lock, so any such directory is stale.
     private func removeStaleStagingDirectories(logger: Logger) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: genconfDirectory) else { return }
+        guard let names = try? FileReader.directoryEntries(genconfDirectory) else { return }
         for name in names where name.hasPrefix("serve.tmp-") {
             logger.info("Removing the leftover \(name) of an interrupted run")
             try? DirectorySwap.removeTree(genconfDirectory + "/" + name)

@@ -1,3 +1,5 @@
+import InstallerSystem
+
 /// A `Range: bytes=…` request header, read against a file of known size.
 ///
 /// One range gives 206, an unsatisfiable one 416. Several ranges, a unit other than bytes, or a malformed header are
@@ -20,7 +22,7 @@ enum ByteRange: Equatable {
             self = .whole
             return
         }
-        let spec = value.dropFirst(6).trimmingSpaces()
+        let spec = value.dropFirst(6).trimmingBlanks()
         guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else {
             self = .whole
             return
@@ -61,14 +63,5 @@ enum ByteRange: Equatable {
         }
         // Digits too many for Int64 mean "beyond any file": saturate rather than reject.
         return Int64(text) ?? Int64.max
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingSpaces() -> Substring {
-        var result = self
-        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
-        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
-        return result
     }
 }

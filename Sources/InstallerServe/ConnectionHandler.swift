@@ -1,3 +1,4 @@
+import InstallerSystem
 import NIOCore
 import NIOPosix
 
@@ -443,7 +444,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             // Weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored.
             let ours = etag.hasPrefix("W/") ? String(etag.dropFirst(2)) : etag
             for candidate in ifNoneMatch.split(separator: ",") {
-                var tag = candidate.trimmingCharacters()
+                var tag = candidate.trimmingBlanks()
                 if tag == "*" { return true }
                 if tag.hasPrefix("W/") { tag = tag.dropFirst(2) }
                 if tag == ours { return true }
@@ -458,7 +459,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private static func ifRangeAllows(_ ifRange: String?, etag: String, lastModified: String) -> Bool {
         guard let ifRange else { return true }
-        let value = ifRange.trimmingCharacters()
+        let value = ifRange.trimmingBlanks()
         if value.hasPrefix("\"") { return !etag.hasPrefix("W/") && value == etag }
         return value == lastModified
     }
@@ -826,14 +827,6 @@ private final class BodyTransfer {
     }
 }
 
-extension StringProtocol {
-    fileprivate func trimmingCharacters() -> SubSequence {
-        var result = self[...]
-        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
-        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
-        return result
-    }
-}
 
 extension TimeAmount {
     fileprivate init(_ duration: Duration) {

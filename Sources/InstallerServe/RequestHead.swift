@@ -1,3 +1,5 @@
+import InstallerSystem
+
 /// The parts of a request head the file server uses.
 struct RequestHead: Sendable {
     var method: String
@@ -19,18 +21,10 @@ struct RequestHead: Sendable {
     /// Whether the client wants the connection kept open after the response.
     var wantsKeepAlive: Bool {
         let tokens = (self.connection ?? "").lowercased().split(separator: ",").map {
-            $0.trimmingCharacters(in: " \t")
+            $0.trimmingBlanks()
         }
         if tokens.contains("close") { return false }
         return self.isHTTP11 || tokens.contains("keep-alive")
     }
 }
 
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> Substring {
-        var result = self
-        while let first = result.first, set.contains(first) { result = result.dropFirst() }
-        while let last = result.last, set.contains(last) { result = result.dropLast() }
-        return result
-    }
-}

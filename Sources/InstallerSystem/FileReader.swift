@@ -62,6 +62,20 @@ public enum FileReader {
         let type = status.st_mode & S_IFMT
         return (status.st_mode & 0o7777, type == S_IFDIR, type == S_IFLNK)
     }
+
+    /// The names in a directory (without `.` and `..`), sorted by their bytes.
+    public static func directoryEntries(_ path: String) throws(SystemError) -> [String] {
+        guard let directory = opendir(path) else { throw SystemError("list", path: path, errno: errno) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
 }
 
 extension FileWriter {

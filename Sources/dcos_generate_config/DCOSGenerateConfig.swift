@@ -1,9 +1,10 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import InstallerActions
 import InstallerConfig
 import InstallerGenconf
 import InstallerRender
+import InstallerSystem
 import Logging
 
 /// The command line of `dcos_generate_config`: DC/OS's flags, one mode at a time, `--genconf` by default.
@@ -90,8 +91,11 @@ struct DCOSGenerateConfig: ParsableCommand {
     )
     var tokenTTL = "1h"
 
-    @Flag(help: "Print the version as JSON.")
+    @Flag(help: "Print the version as JSON: DC/OS's version and variant, the installer's version and commit.")
     var version = false
+
+    @Flag(name: .customShort("V"), help: "Print the installer's version and commit and the DC/OS version on one line.")
+    var versionLine = false
 
     @Flag(help: "Print every config.yaml key with its type, default and meaning (Markdown, or JSON with --json).")
     var listKeys = false
@@ -205,7 +209,7 @@ struct DCOSGenerateConfig: ParsableCommand {
     var modes: [Mode] {
         [
             (genconf, Mode.genconf), (validateConfig, .validateConfig), (hashPassword, .hashPassword),
-            (serve, .serve), (exec != nil, .exec), (version, .version), (listKeys, .listKeys),
+            (serve, .serve), (exec != nil, .exec), (version || versionLine, .version), (listKeys, .listKeys),
             (preflight, .preflight), (deploy, .deploy), (postflight, .postflight), (installPrereqs, .installPrereqs),
             (uninstall, .uninstall), (issueNodeToken != nil, .issueNodeToken),
         ]
@@ -247,7 +251,7 @@ struct DCOSGenerateConfig: ParsableCommand {
         if yes && modes != [.uninstall] {
             throw ValidationError("--yes is an option of --uninstall.")
         }
-        if let exec, exec.trimmingCharacters(in: .whitespaces).isEmpty {
+        if let exec, exec.trimmingBlanks().isEmpty {
             throw ValidationError("--exec needs a command.")
         }
         if password != nil && modes != [.hashPassword] {
@@ -276,7 +280,7 @@ struct DCOSGenerateConfig: ParsableCommand {
         case .hashPassword: return HashPasswordMode.run(password: password, json: json)
         case .exec:
             let hostList = hosts.map {
-                $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                $0.split(separator: ",").map { String($0.trimmingBlanks()) }.filter { !$0.isEmpty }
             }
             return await ExecMode.run(
                 context,
@@ -287,7 +291,7 @@ struct DCOSGenerateConfig: ParsableCommand {
         case .serve: return await ServeMode.run(context, bind: bind, port: port, tlsCert: tlsCert, tlsKey: tlsKey)
         case .preflight, .deploy, .postflight, .installPrereqs, .uninstall:
             let hostList = hosts.map {
-                $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                $0.split(separator: ",").map { String($0.trimmingBlanks()) }.filter { !$0.isEmpty }
             }
             return await ActionMode.run(
                 context,
@@ -301,7 +305,7 @@ struct DCOSGenerateConfig: ParsableCommand {
                 )
             )
         case .issueNodeToken: return TokenMode.run(context, role: issueNodeToken ?? "", ttl: tokenTTL)
-        case .version: return VersionMode.run()
+        case .version: return VersionMode.run(text: versionLine && !version)
         case .listKeys: return ListKeysMode.run(json: json)
         }
     }
@@ -332,4 +336,16 @@ enum InstallerVersion {
     /// The DC/OS release this installer produces.
     static let version = "1.11.13"
     static let variant = ""
+    /// This installer's own version (the .deb's version too).
+    static let installer = "0.13.0"
+
+    /// The commit the release was built from: `commit` in the installed release's build-info.json, which
+    /// scripts/release writes; nil for a binary built from a source tree.
+    static var commit: String? {
+        guard let release = Paths.installedRelease,
+            let text = FileReader.text(release + "/build-info.json", limit: 4096),
+            let commit = JSONValue.parse(text)?["commit"]?.stringValue, !commit.isEmpty
+        else { return nil }
+        return commit
+    }
 }

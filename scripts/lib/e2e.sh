@@ -4,11 +4,14 @@
 # shellcheck shell=bash
 
 readonly REPO=$PWD
-BIN=${DCOS_GENERATE_CONFIG:-$REPO/.build/debug/dcos_generate_config}
-[[ -x $BIN ]] || { echo "e2e: $BIN is missing; run swift build first" >&2; exit 1; }
+# What operators run: the self-contained release file (scripts/release), unless DCOS_GENERATE_CONFIG
+# names another build. It extracts itself into the run's own cache, removed with the run.
+BIN=${DCOS_GENERATE_CONFIG:-$REPO/dist/dcos_generate_config.sh}
+[[ -x $BIN ]] || { echo "e2e: $BIN is missing; run scripts/release first" >&2; exit 1; }
 
 KEEP=false
 WORK=$(mktemp -d /tmp/dcos-e2e.XXXXXX)
+export DCOS_INSTALLER_CACHE=$WORK/installer-cache
 export TESTBED_DIR=$WORK/testbed
 readonly MASTERS=(h2 h3 h4) AGENT=h5 PUBLIC=h6
 readonly ALL_HOSTS=(h2 h3 h4 h5 h6)

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import InstallerActions
 import InstallerCluster
 import InstallerConfig
@@ -215,7 +215,7 @@ enum ActionMode {
             Terminal.writeError(
                 "--uninstall removes DC/OS from \(nodes.count) node\(nodes.count == 1 ? "" : "s") of cluster '\(name)'. Type the cluster name to go on: "
             )
-            let typed = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces)
+            let typed = readLine(strippingNewline: true).map { String($0.trimmingBlanks()) }
             guard typed == name else {
                 Terminal.writeError("\n")
                 context.logger.error(

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import InstallerConfig
 import InstallerGenconf
 import InstallerRender
@@ -83,7 +83,7 @@ enum GenconfMode {
             "Generated \(result.serveDirectory) for cluster '\(result.clusterName)' (config \(result.configID.prefix(16))):"
         ]
         for bundle in result.bundles {
-            let role = bundle.role.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
+            let role = padded(bundle.role.rawValue, 13)
             lines.append("  \(role) \(bundle.path)  \(bundle.files) files  \(byteCount(bundle.size))")
         }
         for package in result.packages {
@@ -99,7 +99,7 @@ enum GenconfMode {
                 "Secrets, kept out of serve/ in \(result.secretsDirectory) (the SSH actions push them over SSH). For a manual install, dcos_install.sh --token=TOKEN ROLE fetches them from --serve:"
             )
             for secrets in result.secrets {
-                let role = secrets.role.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
+                let role = padded(secrets.role.rawValue, 13)
                 lines.append("  \(role) \(secrets.token)")
             }
             lines.append(
@@ -109,9 +109,19 @@ enum GenconfMode {
         return lines.joined(separator: "\n")
     }
 
+    private static func padded(_ text: String, _ width: Int) -> String {
+        text + String(repeating: " ", count: max(0, width - text.count))
+    }
+
     static func byteCount(_ bytes: Int) -> String {
         if bytes < 1024 { return "\(bytes) B" }
-        if bytes < 1024 * 1024 { return String(format: "%.1f KiB", Double(bytes) / 1024) }
-        return String(format: "%.1f MiB", Double(bytes) / 1024 / 1024)
+        if bytes < 1024 * 1024 { return "\(tenths(bytes, per: 1024)) KiB" }
+        return "\(tenths(bytes, per: 1024 * 1024)) MiB"
+    }
+
+    /// `bytes / unit` rounded to one decimal ("1.5").
+    private static func tenths(_ bytes: Int, per unit: Int) -> String {
+        let tenths = (bytes * 10 + unit / 2) / unit
+        return "\(tenths / 10).\(tenths % 10)"
     }
 }

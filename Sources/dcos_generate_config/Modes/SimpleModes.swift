@@ -29,14 +29,24 @@ enum HashPasswordMode {
     }
 }
 
-/// `--version`: `{"variant": "", "version": "1.11.13"}`.
+/// `--version`: DC/OS's JSON (`{"variant": "", "version": "1.11.13"}`) with the installer's own version and
+/// commit added; `-V`: the same on one line.
 enum VersionMode {
-    static func run() -> Int32 {
-        printResult(
-            JSONValue.object([
-                "version": .string(InstallerVersion.version), "variant": .string(InstallerVersion.variant),
-            ]).encoded(pretty: true)
-        )
+    static func run(text: Bool) -> Int32 {
+        let commit = InstallerVersion.commit
+        if text {
+            printResult(
+                "dcos_generate_config \(InstallerVersion.installer) (commit \(commit ?? "unknown")) for DC/OS \(InstallerVersion.version)"
+            )
+        } else {
+            printResult(
+                JSONValue.object([
+                    "version": .string(InstallerVersion.version), "variant": .string(InstallerVersion.variant),
+                    "installer_version": .string(InstallerVersion.installer),
+                    "installer_commit": commit.map(JSONValue.string) ?? .null,
+                ]).encoded(pretty: true)
+            )
+        }
         return 0
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import InstallerActions
 import InstallerConfig
 import InstallerGenconf
@@ -47,7 +47,7 @@ enum TokenMode {
         }
         let expires = Int64(Date().timeIntervalSince1970) + seconds
         let token = keys.mintToken(role: role.rawValue, configID: manifest.configID, expires: expires)
-        let expiry = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(expires)))
+        let expiry = Date(timeIntervalSince1970: TimeInterval(expires)).formatted(.iso8601)
         if context.json {
             printResult(
                 JSONValue.object([

@@ -259,7 +259,7 @@ struct YAMLErrorTranslator {
                 "The file cannot be read as YAML text: \(error.problem)\(error.offset.map { " at byte \($0)" } ?? "")."
             )
         case .memory:
-            return .error(nil, at: nil, "Invalid YAML: \(error).")
+            return .error(nil, at: nil, "Invalid YAML: \(error.problem).")
         }
     }
 

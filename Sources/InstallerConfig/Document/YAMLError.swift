@@ -60,8 +60,7 @@ package struct YAMLError: Error, Sendable, Hashable, CustomStringConvertible {
     /// printed its errors.
     package func report(in text: String) -> String {
         guard let mark else { return description }
-        var lines = text.split(omittingEmptySubsequences: false) { Self.lineBreaks.contains($0) }
-        if lines.last?.isEmpty == true { lines.removeLast() }
+        let lines = text.split(omittingEmptySubsequences: false) { Self.lineBreaks.contains($0) }
         guard mark.line >= 1, mark.line <= lines.count else { return description }
         let line = lines[mark.line - 1]
         let indent = line.unicodeScalars.prefix(mark.column - 1).reduce(0) { $0 + $1.utf16.count }

@@ -89,7 +89,10 @@ struct YAMLComposerTests {
         #expect(pairs[1].value == .alias("x", Location(line: 2, column: 4)))
     }
 
-    @Test("no document is nil; an empty document is an empty plain scalar", arguments: ["", "\n\n", "# only a comment\n"])
+    @Test(
+        "no document is nil; an empty document is an empty plain scalar",
+        arguments: ["", "\n\n", "# only a comment\n"]
+    )
     func noDocument(_ text: String) throws {
         #expect(try YAMLComposer.compose(text) == nil)
     }
@@ -137,7 +140,11 @@ struct YAMLComposerTests {
         )
         #expect(
             Self.error("a: b\n  c: d\n")
-                == YAMLError(.scanner, "mapping values are not allowed in this context", at: Location(line: 2, column: 4))
+                == YAMLError(
+                    .scanner,
+                    "mapping values are not allowed in this context",
+                    at: Location(line: 2, column: 4)
+                )
         )
         #expect(
             Self.error("a: 'open\n")
@@ -186,8 +193,8 @@ struct YAMLComposerTests {
         // A billion laughs: ten levels of ten aliases each would be 10^10 nodes expanded.
         var laughs = "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
         for level in 1...10 {
-            laughs += "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ")
-                + "]\n"
+            let aliases = Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ")
+            laughs += "l\(level): &l\(level) [\(aliases)]\n"
         }
         #expect(Self.count(try Self.compose(laughs)) == 1 + 11 * 2 + 10 + 10 * 10)
         // The largest file config.yaml may be: every scalar once, nothing more.

@@ -120,7 +120,9 @@ struct StrictnessTests {
 
     @Test("A manifest key written twice fails at the second one, naming the first")
     func repeatedManifestKey() throws {
-        let errors = try manifestErrors(Self.manifest.replacingOccurrences(of: "units: []", with: "units: []\nunits: []"))
+        let errors = try manifestErrors(
+            Self.manifest.replacingOccurrences(of: "units: []", with: "units: []\nunits: []")
+        )
         #expect(errors.map(\.line) == [5])
         #expect(errors.first?.message == "The key 'units' is written more than once in this mapping (first at line 4).")
     }

@@ -183,18 +183,19 @@ extension YAMLError {
         let problem = parser.problem.map { String(cString: $0) } ?? "unknown problem"
         let context = parser.context.map { String(cString: $0) }
         let contextMark = context == nil ? nil : SourceLocation(parser.context_mark)
+        let kind: Kind
         switch parser.error {
         case YAML_READER_ERROR:
             self.init(.reader, problem, offset: Int(parser.problem_offset))
-        case YAML_SCANNER_ERROR:
-            self.init(.scanner, problem, at: SourceLocation(parser.problem_mark), context: context, contextMark: contextMark)
-        case YAML_PARSER_ERROR:
-            self.init(.parser, problem, at: SourceLocation(parser.problem_mark), context: context, contextMark: contextMark)
-        case YAML_COMPOSER_ERROR:
-            self.init(.composer, problem, at: SourceLocation(parser.problem_mark), context: context, contextMark: contextMark)
+            return
+        case YAML_SCANNER_ERROR: kind = .scanner
+        case YAML_PARSER_ERROR: kind = .parser
+        case YAML_COMPOSER_ERROR: kind = .composer
         default:
             self.init(.memory, "libyaml could not allocate memory")
+            return
         }
+        self.init(kind, problem, at: SourceLocation(parser.problem_mark), context: context, contextMark: contextMark)
     }
 }
 

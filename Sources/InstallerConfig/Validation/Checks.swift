@@ -115,7 +115,9 @@ enum Checks {
     /// `text` without its leading and trailing spaces and tabs (Unicode's space separators and U+0009).
     private static func trimmingSpaces(_ text: Substring) -> String {
         let scalars = text.unicodeScalars
-        let isSpace = { (scalar: Unicode.Scalar) in scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator }
+        let isSpace = { (scalar: Unicode.Scalar) in
+            scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
+        }
         guard let first = scalars.firstIndex(where: { !isSpace($0) }),
             let last = scalars.lastIndex(where: { !isSpace($0) })
         else { return "" }

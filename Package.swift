@@ -16,7 +16,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
@@ -39,6 +38,12 @@ let package = Package(
             pkgConfig: "libssh2",
             providers: [.apt(["libssh2-1-dev"])]
         ),
+        // libyaml's event API, for InstallerConfig's YAML composer (the shipped binary needs no Foundation for YAML).
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
         // arc4random(3) for the static libraries the release links, so that it needs no glibc newer than 2.35.
         .target(name: "CGlibcCompat"),
         // libFuzzer's driver entry point, for ConfigFuzzer's fuzzing build (declaration only; nothing to link).
@@ -49,13 +54,13 @@ let package = Package(
         // (bounded, through InstallerSystem's FileReader).
         .target(
             name: "InstallerConfig",
-            dependencies: ["InstallerSystem", .product(name: "Yams", package: "Yams")],
+            dependencies: ["InstallerSystem", "CYAML"],
             swiftSettings: swiftSettings
         ),
         // The release in templates/: manifest and strict rendering of its Mustache-syntax templates.
         .target(
             name: "InstallerRender",
-            dependencies: ["InstallerConfig", .product(name: "Yams", package: "Yams")],
+            dependencies: ["InstallerConfig"],
             swiftSettings: swiftSettings
         ),
         // Deterministic tar (ustar/pax) and gzip (zlib).
@@ -153,7 +158,7 @@ let package = Package(
         // Only config and render: it builds in seconds with the sanitizers, without NIO or libssh2.
         .executableTarget(
             name: "ConfigFuzzer",
-            dependencies: ["InstallerConfig", "InstallerRender", "CFuzzer"],
+            dependencies: ["InstallerConfig", "InstallerRender", "InstallerSystem", "CFuzzer"],
             swiftSettings: swiftSettings
         ),
 

@@ -1,7 +1,12 @@
 import CFuzzer
-import Foundation
+import FoundationEssentials
 import InstallerConfig
 import InstallerRender
+import InstallerSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The libFuzzer target of the config path: config.yaml text → `ConfigDocument` → validation (both stages)
 /// → the diagnostics formatted → for a valid config, derived values → the release in templates/ rendered for
@@ -21,12 +26,12 @@ enum ConfigFuzzer {
         #else
             let files = CommandLine.arguments.dropFirst()
             guard !files.isEmpty else {
-                FileHandle.standardError.write(Data("usage: ConfigFuzzer FILE... (each a config.yaml to check)\n".utf8))
+                Terminal.writeError("usage: ConfigFuzzer FILE... (each a config.yaml to check)\n")
                 exit(2)
             }
             for file in files {
                 guard let data = FileManager.default.contents(atPath: file) else {
-                    FileHandle.standardError.write(Data("ConfigFuzzer: cannot read \(file)\n".utf8))
+                    Terminal.writeError("ConfigFuzzer: cannot read \(file)\n")
                     exit(1)
                 }
                 data.withUnsafeBytes { _ = testOneInput($0.bindMemory(to: UInt8.self).baseAddress, $0.count) }

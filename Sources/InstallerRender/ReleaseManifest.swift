@@ -1,5 +1,5 @@
-import Foundation
-import Yams
+import FoundationEssentials
+import InstallerConfig
 
 /// `templates/manifest.yaml`: what the release puts on each node.
 public struct ReleaseManifest: Sendable {
@@ -63,12 +63,12 @@ public struct ReleaseManifest: Sendable {
                 )
             ])
         }
-        let node: Node?
+        let node: YAMLNode?
         do {
-            // The basic resolver: no YAML 1.1 regexes (they cost milliseconds per run), all scalars stay text.
-            node = try Parser(yaml: text, resolver: .basic).singleRoot()
+            // Every scalar stays the text written (the parser below reads numbers and booleans itself).
+            node = try YAMLComposer.compose(text)
         } catch {
-            throw RenderErrors(errors: [RenderError(file: display, "Invalid YAML: \(error)")])
+            throw RenderErrors(errors: [RenderError(file: display, "Invalid YAML: \(error.report(in: text))")])
         }
         var parser = ManifestParser(file: display)
         guard let manifest = parser.parse(node, text: text), parser.errors.isEmpty else {
@@ -82,11 +82,11 @@ struct ManifestParser {
     let file: String
     var errors: [RenderError] = []
 
-    mutating func fail(_ node: Node?, _ message: String) {
-        errors.append(RenderError(file: file, line: node?.mark?.line, message))
+    mutating func fail(_ node: YAMLNode?, _ message: String) {
+        errors.append(RenderError(file: file, line: node?.mark.line, message))
     }
 
-    mutating func parse(_ node: Node?, text: String) -> ReleaseManifest? {
+    mutating func parse(_ node: YAMLNode?, text: String) -> ReleaseManifest? {
         guard let root = node?.mapping else {
             fail(node, "The manifest must be a mapping with release, files, units, roles and packages.")
             return nil
@@ -117,7 +117,7 @@ struct ManifestParser {
             if let line = destinations[path] {
                 fail(entry["path"], "The destination '\(path)' is listed twice (first at line \(line)).")
             }
-            destinations[path] = entry["path"]?.mark?.line ?? 0
+            destinations[path] = entry["path"]?.mark.line ?? 0
             let modeText = entry["mode"]?.scalar?.string ?? "0644"
             guard let mode = UInt16(modeText, radix: 8), mode <= 0o7777 else {
                 fail(entry["mode"], "The mode '\(modeText)' must be octal permission bits like \"0644\" or \"0755\".")
@@ -140,7 +140,7 @@ struct ManifestParser {
                     mode: mode,
                     roles: roles(entry["roles"]),
                     context: context,
-                    line: entry["template"]?.mark?.line
+                    line: entry["template"]?.mark.line
                 )
             )
         }
@@ -169,7 +169,7 @@ struct ManifestParser {
                     template: template,
                     roles: roles(entry["roles"]),
                     start: start == "true",
-                    line: entry["template"]?.mark?.line
+                    line: entry["template"]?.mark.line
                 )
             )
         }
@@ -198,16 +198,23 @@ struct ManifestParser {
         )
     }
 
-    mutating func checkKeys(_ mapping: Node.Mapping, allowed: [String]) {
-        for (key, _) in mapping {
+    /// Every key is one of `allowed`, written once.
+    mutating func checkKeys(_ mapping: [YAMLNode.Pair], allowed: [String]) {
+        var firstLines: [String: Int] = [:]
+        for key in mapping.map(\.key) {
             guard let name = key.string, allowed.contains(name) else {
                 fail(key, "Unknown key '\(key.string ?? "?")'. Allowed here: \(allowed.joined(separator: ", ")).")
                 continue
             }
+            if let first = firstLines[name] {
+                fail(key, "The key '\(name)' is written more than once in this mapping (first at line \(first)).")
+            } else {
+                firstLines[name] = key.mark.line
+            }
         }
     }
 
-    mutating func string(_ node: Node?, _ what: String) -> String? {
+    mutating func string(_ node: YAMLNode?, _ what: String) -> String? {
         guard let text = node?.scalar?.string, !text.isEmpty else {
             fail(node, "`\(what)` is required and must be text.")
             return nil
@@ -215,7 +222,7 @@ struct ManifestParser {
         return text
     }
 
-    mutating func roles(_ node: Node?) -> Set<Role> {
+    mutating func roles(_ node: YAMLNode?) -> Set<Role> {
         guard let items = node?.sequence else {
             fail(node, "`roles` must be a list of all, master, slave, slave_public.")
             return []

@@ -1,4 +1,4 @@
-import Yams
+import InstallerConfig
 
 /// What a role needs and promises, from the `roles:` section of `templates/manifest.yaml`.
 ///
@@ -89,7 +89,7 @@ extension ReleaseManifest {
 
 extension ManifestParser {
     /// Parses `roles:`: an optional `all` entry merged in front of each role's own lists.
-    mutating func roleSpecs(_ node: Node?) -> [Role: RoleSpec] {
+    mutating func roleSpecs(_ node: YAMLNode?) -> [Role: RoleSpec] {
         var result: [Role: RoleSpec] = [:]
         for role in Role.allCases { result[role] = RoleSpec() }
         guard let node else { return result }
@@ -123,14 +123,14 @@ extension ManifestParser {
         return result
     }
 
-    private mutating func checkUnique(_ names: [String], role: Role, what: String, node: Node?) {
+    private mutating func checkUnique(_ names: [String], role: Role, what: String, node: YAMLNode?) {
         var seen: Set<String> = []
         for name in names where !seen.insert(name).inserted {
             fail(node, "Role \(role): the \(what) '\(name)' is listed twice (check `all` and `\(role)`).")
         }
     }
 
-    private mutating func roleSpec(_ node: Node, name: String, resources: Bool) -> RoleSpec {
+    private mutating func roleSpec(_ node: YAMLNode, name: String, resources: Bool) -> RoleSpec {
         var spec = RoleSpec()
         guard let entry = node.mapping else {
             fail(node, "`roles.\(name)` must be a mapping.")
@@ -194,7 +194,7 @@ extension ManifestParser {
         return spec
     }
 
-    private mutating func resources(_ node: Node?, _ what: String) -> RoleSpec.Resources {
+    private mutating func resources(_ node: YAMLNode?, _ what: String) -> RoleSpec.Resources {
         guard let node else { return .none }
         guard let mapping = node.mapping else {
             fail(node, "`\(what)` must be a mapping with cpus, memory_mb and disk_mb.")
@@ -238,7 +238,7 @@ extension ManifestParser {
         }
     }
 
-    private mutating func word(_ node: Node?, _ what: String, kind: WordKind) -> String? {
+    private mutating func word(_ node: YAMLNode?, _ what: String, kind: WordKind) -> String? {
         guard let text = string(node, what) else { return nil }
         var valid = text.allSatisfy(kind.allowed.contains) && !text.hasPrefix("-")
         if kind == .path { valid = valid && text.hasPrefix("/") && !text.split(separator: "/").contains("..") }
@@ -247,7 +247,7 @@ extension ManifestParser {
         return valid ? text : nil
     }
 
-    private mutating func words(_ node: Node, _ what: String, kind: WordKind) -> [String] {
+    private mutating func words(_ node: YAMLNode, _ what: String, kind: WordKind) -> [String] {
         guard let items = node.sequence else {
             fail(node, "`\(what)` must be a list.")
             return []

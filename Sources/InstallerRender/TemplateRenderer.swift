@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One file of a role bundle: where it goes on the node, its mode and its bytes.
 public struct RenderedFile: Sendable, Hashable {

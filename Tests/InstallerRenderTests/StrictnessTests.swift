@@ -118,6 +118,27 @@ struct StrictnessTests {
         #expect(errors.first?.message.contains("not supported") == true)
     }
 
+    @Test("A manifest key written twice fails at the second one, naming the first")
+    func repeatedManifestKey() throws {
+        let errors = try manifestErrors(
+            Self.manifest.replacingOccurrences(of: "units: []", with: "units: []\nunits: []")
+        )
+        #expect(errors.map(\.line) == [5])
+        #expect(errors.first?.message == "The key 'units' is written more than once in this mapping (first at line 4).")
+    }
+
+    @Test("Invalid manifest YAML is libyaml's error with the line and a caret")
+    func invalidManifestYAML() throws {
+        let errors = try manifestErrors(Self.manifest + "packages: [\n")
+        #expect(
+            errors.map(\.message) == [
+                "Invalid YAML: 7:1: error: parser: while parsing a flow node in line 7, column 1\n"
+                    + "did not find expected node content:\n\n^"
+            ]
+        )
+        #expect(errors.first?.file == "templates/manifest.yaml")
+    }
+
     @Test("An unknown manifest key fails with its line")
     func unknownManifestKey() throws {
         let errors = try manifestErrors(

@@ -1,6 +1,5 @@
-import Foundation
+import FoundationEssentials
 import InstallerSystem
-import Yams
 
 /// A parsed config.yaml: its text (for snippets) and its top-level entries in file order.
 public struct ConfigDocument: Sendable {
@@ -100,16 +99,12 @@ public struct ConfigDocument: Sendable {
     /// Parses config text. `path` is only used in messages.
     public static func parse(text: String, path: String) -> (document: ConfigDocument?, diagnostics: [Diagnostic]) {
         guard text.utf8.count <= ConfigLimits.maximumFileBytes else { return (nil, [tooLarge(path)]) }
-        let scan = ConfigLimitScanner.check(text)
-        if let problem = scan.problem { return (nil, [problem]) }
-        let root: Node?
-        let originalKeys: [SourceLocation: String]
+        if let problem = ConfigLimitScanner.check(text) { return (nil, [problem]) }
+        let root: YAMLNode?
         do {
-            (root, originalKeys) = try DuplicateTolerantComposer.compose(text, repeatedKeys: scan.repeatedKeys)
-        } catch let error as YamlError {
-            return (nil, [YAMLErrorTranslator(text: text).diagnostic(for: error)])
+            root = try YAMLComposer.compose(text)
         } catch {
-            return (nil, [.error(nil, at: nil, "Unable to parse the file as YAML: \(error).")])
+            return (nil, [YAMLErrorTranslator(text: text).diagnostic(for: error)])
         }
         guard let root else {
             return (
@@ -123,7 +118,7 @@ public struct ConfigDocument: Sendable {
                 ]
             )
         }
-        var converter = NodeConverter(originalKeys: originalKeys)
+        var converter = NodeConverter()
         let value = converter.convert(root, topLevelKey: nil)
         guard case .mapping(let pairs, _) = value else {
             return (
@@ -141,11 +136,6 @@ public struct ConfigDocument: Sendable {
             ConfigDocument(path: path, text: text, entries: pairs, duplicateKeys: converter.duplicateKeys),
             converter.diagnostics
         )
-    }
-
-    static func location(_ mark: Mark?) -> SourceLocation {
-        guard let mark else { return SourceLocation(line: 1, column: 1) }
-        return SourceLocation(line: mark.line, column: mark.column)
     }
 
     private static func firstInvalidUTF8(_ data: Data) -> (line: Int, offset: Int) {
@@ -174,75 +164,66 @@ public struct ConfigDocument: Sendable {
     }
 }
 
-/// Yams nodes → `YAMLValue`, with the names `DuplicateTolerantComposer` renamed put back, and every
-/// repeated key of a mapping recorded at its own position.
+/// `YAMLNode`s → `YAMLValue`, with every repeated key of a mapping recorded at its own position.
 private struct NodeConverter {
-    let originalKeys: [SourceLocation: String]
     var diagnostics: [Diagnostic] = []
     var duplicateKeys: [DuplicateKey] = []
 
-    init(originalKeys: [SourceLocation: String]) {
-        self.originalKeys = originalKeys
-    }
-
-    private func location(_ mark: Mark?) -> SourceLocation { ConfigDocument.location(mark) }
-
-    mutating func convert(_ node: Node, topLevelKey: String?) -> YAMLValue {
+    /// Recursion is bounded: `ConfigLimitScanner` and `YAMLComposer` refuse nesting beyond `ConfigLimits`.
+    mutating func convert(_ node: YAMLNode, topLevelKey: String?) -> YAMLValue {
         switch node {
         case .scalar(let scalar):
-            let location = location(scalar.mark)
             if scalar.style == .plain {
-                return .scalar(YAMLScalar(plain: scalar.string, location: location))
+                return .scalar(YAMLScalar(plain: scalar.string, location: scalar.mark))
             }
-            return .scalar(YAMLScalar(text: scalar.string, kind: .string, location: location))
-        case .sequence(let sequence):
+            return .scalar(YAMLScalar(text: scalar.string, kind: .string, location: scalar.mark))
+        case .sequence(let sequence, let mark):
             var items: [YAMLValue] = []
             items.reserveCapacity(sequence.count)
             for item in sequence { items.append(convert(item, topLevelKey: topLevelKey)) }
-            return .sequence(items, location(sequence.mark))
-        case .mapping(let mapping):
+            return .sequence(items, mark)
+        case .mapping(let mapping, let mark):
             var pairs: [YAMLPair] = []
             pairs.reserveCapacity(mapping.count)
             var firstLocations: [String: SourceLocation] = [:]
-            for (key, value) in mapping {
-                guard case .scalar(let keyScalar) = key else {
+            for pair in mapping {
+                guard case .scalar(let key) = pair.key else {
                     diagnostics.append(
                         .error(
                             topLevelKey,
-                            at: location(key.mark),
+                            at: pair.key.mark,
                             "A mapping key must be plain text, not a list or mapping."
                         )
                     )
                     continue
                 }
-                let keyLocation = location(keyScalar.mark)
-                let name = originalKeys[keyLocation] ?? keyScalar.string
+                let name = key.string
                 if let first = firstLocations[name] {
                     duplicateKeys.append(
-                        DuplicateKey(name: name, location: keyLocation, firstLocation: first, topLevelKey: topLevelKey)
+                        DuplicateKey(name: name, location: key.mark, firstLocation: first, topLevelKey: topLevelKey)
                     )
                 } else {
-                    firstLocations[name] = keyLocation
+                    firstLocations[name] = key.mark
                 }
                 pairs.append(
                     YAMLPair(
                         key: name,
-                        keyLocation: keyLocation,
-                        value: convert(value, topLevelKey: topLevelKey ?? name)
+                        keyLocation: key.mark,
+                        value: convert(pair.value, topLevelKey: topLevelKey ?? name)
                     )
                 )
             }
-            return .mapping(pairs, location(mapping.mark))
-        case .alias(let alias):
-            // Yams resolves aliases to the anchored node, and ConfigLimitScanner refuses them before: not reached.
+            return .mapping(pairs, mark)
+        case .alias(_, let mark):
+            // ConfigLimitScanner refuses aliases before the file is composed: not reached.
             diagnostics.append(
                 .error(
                     topLevelKey,
-                    at: location(alias.mark),
+                    at: mark,
                     "YAML aliases (*name) are not supported in config.yaml; write the value out."
                 )
             )
-            return .scalar(YAMLScalar(text: "", kind: .null, location: location(alias.mark)))
+            return .scalar(YAMLScalar(text: "", kind: .null, location: mark))
         }
     }
 }
@@ -251,50 +232,34 @@ private struct NodeConverter {
 struct YAMLErrorTranslator {
     let text: String
 
-    func diagnostic(for error: YamlError) -> Diagnostic {
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-            .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            let location = SourceLocation(line: mark.line, column: mark.column)
-            if lineContainsTab(mark.line) {
+    func diagnostic(for error: YAMLError) -> Diagnostic {
+        switch error.kind {
+        case .scanner, .parser, .composer:
+            let location = error.mark ?? SourceLocation(line: 1, column: 1)
+            if lineContainsTab(location.line) {
                 return .error(
                     nil,
                     at: location,
                     "This line contains a tab character. YAML does not allow tabs for indentation; indent with spaces."
                 )
             }
-            var message = "Invalid YAML: \(problem)"
-            if let context {
-                message +=
-                    " (\(context.text.isEmpty ? "" : context.text + " ")at line \(context.mark.line), column \(context.mark.column))"
+            var message = "Invalid YAML: \(error.problem)"
+            if let context = error.context, let mark = error.contextMark {
+                message += " (\(context.isEmpty ? "" : context + " ")at line \(mark.line), column \(mark.column))"
             }
             return .error(
                 nil,
                 at: location,
                 message + ". Check the indentation and quoting on this line and the one before it."
             )
-        case .reader(let problem, let offset, _, _):
+        case .reader:
             return .error(
                 nil,
                 at: nil,
-                "The file cannot be read as YAML text: \(problem)\(offset.map { " at byte \($0)" } ?? "")."
+                "The file cannot be read as YAML text: \(error.problem)\(error.offset.map { " at byte \($0)" } ?? "")."
             )
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            // Only for a key DuplicateTolerantComposer cannot rename in place (written with escapes, a tag,
-            // over several lines, ...): Yams gives the position of its first occurrence, and no document.
-            // The key is named only if it is a configuration key: inside a value it may be a secret.
-            let name = duplicates.first ?? ""
-            let known = ConfigSchema.byName[name] != nil || CalculatedKeys.derivedFrom[name] != nil
-            let mark = context.mark
-            return .error(
-                nil,
-                at: mark.line >= 1 ? SourceLocation(line: mark.line, column: mark.column) : nil,
-                "\(known ? "The key '\(name)'" : "This key") is written more than once in this mapping; this is the "
-                    + "first one. Keep exactly one. The rest of the file is checked once this is fixed."
-            )
-        default:
-            return .error(nil, at: nil, "Invalid YAML: \(error).")
+        case .memory:
+            return .error(nil, at: nil, "Invalid YAML: \(error.problem).")
         }
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Reusable per-key checks. Each reports on the item that is wrong, with a message that says what to write.
 enum Checks {
@@ -112,6 +112,18 @@ enum Checks {
         }
     }
 
+    /// `text` without its leading and trailing spaces and tabs (Unicode's space separators and U+0009).
+    private static func trimmingSpaces(_ text: Substring) -> String {
+        let scalars = text.unicodeScalars
+        let isSpace = { (scalar: Unicode.Scalar) in
+            scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
+        }
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
+            let last = scalars.lastIndex(where: { !isSpace($0) })
+        else { return "" }
+        return String(Substring(scalars[first...last]))
+    }
+
     static func zkHosts(_ check: inout KeyCheck) {
         guard let text = check.value.stringValue else { return }
         if text.hasPrefix("zk://") {
@@ -120,7 +132,7 @@ enum Checks {
             )
         }
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let item = part.trimmingCharacters(in: .whitespaces)
+            let item = trimmingSpaces(part)
             guard let colon = item.lastIndex(of: ":"), let port = Int(item[item.index(after: colon)...]),
                 (1...65535).contains(port), NetworkSyntax.isHost(String(item[..<colon]))
             else {

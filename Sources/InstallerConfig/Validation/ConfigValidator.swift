@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import InstallerSystem
 
 /// Validates a config document against `ConfigSchema`: all problems at once, each on the key the user wrote.
@@ -265,8 +265,8 @@ struct Run {
     private mutating func readScript(key: String, path: String, baseDirectory: String) -> String? {
         let resolvedPath = Self.resolve(path, against: baseDirectory)
         let at = location(of: key)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: resolvedPath, isDirectory: &isDirectory), !isDirectory.boolValue
+        var isDirectory = false
+        guard FileManager.default.fileExists(atPath: resolvedPath, isDirectory: &isDirectory), !isDirectory
         else {
             error(
                 key,
@@ -298,7 +298,7 @@ struct Run {
             )
             return nil
         }
-        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
             error(key, at: at, "The ip-detect script \(resolvedPath) is empty. It must print this node's IPv4 address.")
             return nil
         }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Address and URL syntax, written out so the rules are exact and fast (no regex, no resolver).
 public enum NetworkSyntax {
@@ -129,7 +129,7 @@ public enum NetworkSyntax {
 
     /// Parses `scheme://host[:port][/path]`; `nil` when the text is not of that form.
     public static func parseURL(_ text: String) -> URLParts? {
-        guard let schemeEnd = text.range(of: "://") else { return nil }
+        guard let schemeEnd = text.firstRange(of: "://") else { return nil }
         let scheme = String(text[..<schemeEnd.lowerBound]).lowercased()
         guard !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." })
         else { return nil }

@@ -1,9 +1,7 @@
-import Foundation
-
 /// "Did you mean" for misspelt keys and values.
 enum Suggestions {
     static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
-        let normalized = word.lowercased().replacingOccurrences(of: "-", with: "_")
+        let normalized = String(word.lowercased().map { $0 == "-" ? "_" : $0 })
         var best: (name: String, distance: Int)?
         for candidate in candidates {
             if candidate == normalized { return candidate }

@@ -60,7 +60,7 @@ let package = Package(
         // The release in templates/: manifest and strict rendering of its Mustache-syntax templates.
         .target(
             name: "InstallerRender",
-            dependencies: ["InstallerConfig"],
+            dependencies: ["InstallerConfig", "InstallerSystem"],
             swiftSettings: swiftSettings
         ),
         // Deterministic tar (ustar/pax) and gzip (zlib).

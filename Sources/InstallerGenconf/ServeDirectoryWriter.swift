@@ -1,13 +1,14 @@
 import FoundationEssentials
-#if canImport(Glibc)
-    import Glibc
-#endif
 import InstallerArchive
 import InstallerConfig
 import InstallerRender
 import InstallerSystem
 import InstallerTrust
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Everything that goes into serve/.
 struct ServeOutput {

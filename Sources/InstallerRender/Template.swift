@@ -1,3 +1,5 @@
+import InstallerSystem
+
 /// A parsed template in the Mustache subset the release uses: `{{name}}` (escaped for the file's
 /// ``TemplateContext``; `{{{name}}}` and `{{&name}}` are written as they are, where the context allows
 /// it), sections `{{#name}}…{{/name}}` over booleans, lists and
@@ -157,7 +159,7 @@ struct Template: Sendable {
                 sigil = first == "&" ? nil : first
                 body = body.dropFirst()
             }
-            let name = body.trimmingCharacters()
+            let name = String(body.trimmingWhitespace())
             tokens.append(.tag(sigil: sigil, name: name, line: line, raw: raw))
             line += bytes[open..<close].reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
             index = close + (triple ? 3 : 2)
@@ -306,17 +308,4 @@ struct Template: Sendable {
         }
         return found
     }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first.isWhitespace { slice.removeFirst() }
-        while let last = slice.last, last.isWhitespace { slice.removeLast() }
-        return String(slice)
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String { String(self).trimmingCharacters() }
 }

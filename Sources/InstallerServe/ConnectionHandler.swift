@@ -827,7 +827,6 @@ private final class BodyTransfer {
     }
 }
 
-
 extension TimeAmount {
     fileprivate init(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components

@@ -27,4 +27,3 @@ struct RequestHead: Sendable {
         return self.isHTTP11 || tokens.contains("keep-alive")
     }
 }
-

@@ -1,11 +1,12 @@
 import Crypto
 import FoundationEssentials
-#if canImport(Glibc)
-    import Glibc
-#endif
 import InstallerSystem
 import SwiftASN1
 import X509
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// HTTPS for the bootstrap server without a certificate from the operator: a private CA in `genconf/keys/`
 /// (created once) issues the server a certificate for the bootstrap address, and dcos_install.sh pins that CA

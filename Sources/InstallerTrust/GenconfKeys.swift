@@ -101,7 +101,7 @@ public struct GenconfKeys: Sendable {
 
     private static func symmetric(_ directory: String, _ name: String) throws(TrustError) -> SymmetricKey {
         let text = try read(directory, name)
-        guard let bytes = Hex.decode(text.trimmingWhitespace()), bytes.count == 32 else {
+        guard let bytes = Hex.decode(String(text.trimmingWhitespace())), bytes.count == 32 else {
             throw TrustError(
                 "\(directory)/\(name) is not 32 bytes of hex. Move it away and run --genconf to create a new one (see README, key rotation)."
             )
@@ -161,13 +161,4 @@ public struct GenconfKeys: Sendable {
 func randomBytes(_ count: Int) -> [UInt8] {
     var generator = SystemRandomNumberGenerator()
     return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        let scalars = unicodeScalars
-        let start = scalars.firstIndex { !" \t\r\n".unicodeScalars.contains($0) } ?? scalars.endIndex
-        let end = scalars.lastIndex { !" \t\r\n".unicodeScalars.contains($0) }.map { scalars.index(after: $0) } ?? start
-        return String(scalars[start..<max(start, end)])
-    }
 }

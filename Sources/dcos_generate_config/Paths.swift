@@ -42,7 +42,8 @@ enum Paths {
 
     /// The running binary, symbolic links resolved (/proc/self/exe).
     static var executable: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? absolute(CommandLine.arguments[0])
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? absolute(CommandLine.arguments[0])
     }
 
     private static func buildTreeCandidates() -> [String] {

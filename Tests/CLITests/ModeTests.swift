@@ -11,7 +11,20 @@ struct ModeTests {
         #expect(object["variant"] as? String == "")
         let version = try #require(object["version"] as? String)
         #expect(version.hasPrefix("1.11"))
-        #expect(Set(object.keys) == ["version", "variant"])
+        #expect(Set(object.keys) == ["version", "variant", "installer_version", "installer_commit"])
+        let installer = try #require(object["installer_version"] as? String)
+        #expect(installer.split(separator: ".").count == 3)
+        // A build tree's binary has no build-info.json: the commit is null (the release's names it).
+        #expect(object["installer_commit"] is NSNull)
+    }
+
+    @Test func versionLineIsOneLine() throws {
+        let result = try runCLI(["-V"])
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("dcos_generate_config ") == true)
+        #expect(result.stdout.contains("(commit unknown) for DC/OS 1.11"))
     }
 
     @Test("--help and -h print the usage on stdout and exit 0", arguments: ["--help", "-h"])

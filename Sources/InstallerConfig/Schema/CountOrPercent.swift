@@ -1,3 +1,5 @@
+import InstallerSystem
+
 /// A number of things, or a percentage of a total known only at run time (`deploy_max_in_flight: 25%`).
 public enum CountOrPercent: Sendable, Hashable, CustomStringConvertible {
     case count(Int)
@@ -6,7 +8,7 @@ public enum CountOrPercent: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `7` or `25%`; nil when the text is neither, or the count is under `min`.
     public init?(_ text: String, min: Int = 0) {
-        let trimmed = text.trimmingSpaces()
+        let trimmed = text.trimmingBlanks()
         if trimmed.hasSuffix("%") {
             guard let value = Int(trimmed.dropLast()), (0...100).contains(value) else { return nil }
             self = .percent(value)

@@ -1,3 +1,5 @@
+import InstallerSystem
+
 /// Turns what the user wrote into a typed value, or a message that says what was expected.
 enum ValueCoercion {
     struct Problem: Error {
@@ -35,7 +37,7 @@ enum ValueCoercion {
                 switch scalar.kind {
                 case .int(let value): number = value
                 case .string:
-                    guard let value = Int(scalar.text.trimmingSpaces()) else {
+                    guard let value = Int(scalar.text.trimmingBlanks()) else {
                         return .failure(
                             Problem(message: "Must be an integer, but is \(shown).", location: yaml.location)
                         )
@@ -150,14 +152,5 @@ enum ValueCoercion {
                 )
             )
         }
-    }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
-        return String(slice)
     }
 }

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import InstallerSystem
 
 /// Reusable per-key checks. Each reports on the item that is wrong, with a message that says what to write.
 enum Checks {
@@ -114,14 +115,11 @@ enum Checks {
 
     /// `text` without its leading and trailing spaces and tabs (Unicode's space separators and U+0009).
     private static func trimmingSpaces(_ text: Substring) -> String {
-        let scalars = text.unicodeScalars
-        let isSpace = { (scalar: Unicode.Scalar) in
-            scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
-        }
-        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
-            let last = scalars.lastIndex(where: { !isSpace($0) })
-        else { return "" }
-        return String(Substring(scalars[first...last]))
+        String(
+            text.trimming { character in
+                character.unicodeScalars.allSatisfy { $0 == "\t" || $0.properties.generalCategory == .spaceSeparator }
+            }
+        )
     }
 
     static func zkHosts(_ check: inout KeyCheck) {
@@ -174,7 +172,7 @@ enum Checks {
     }
 
     static func nonEmpty(_ check: inout KeyCheck) {
-        guard let text = check.value.stringValue, text.trimmingSpaces().isEmpty else { return }
+        guard let text = check.value.stringValue, text.trimmingBlanks().isEmpty else { return }
         check.fail("Must not be empty.")
     }
 

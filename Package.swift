@@ -140,6 +140,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The web installer (--web): DC/OS 1.10's HTTP API over the same validation, actions and run records
+        // as the CLI, sessions from a one-time login token, Server-Sent Events from a run's journal.
+        .target(
+            name: "InstallerWeb",
+            dependencies: [
+                "InstallerActions", "InstallerConfig", "InstallerGenconf", "InstallerServe", "InstallerSystem",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: The thin executable
         .executableTarget(
             name: "dcos_generate_config",
@@ -209,6 +225,14 @@ let package = Package(
             dependencies: [
                 "InstallerActions", "InstallerCluster", "InstallerConfig", "InstallerRender", "InstallerSSH",
                 "InstallerTestSupport",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "InstallerWebTests",
+            dependencies: [
+                "InstallerWeb", "InstallerActions", "InstallerConfig", "InstallerGenconf", "InstallerTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -52,10 +52,10 @@ private struct RunningServer: Sendable {
     let logger: Logger
 
     static func start(_ configuration: ServeConfiguration, logger: Logger) async throws -> RunningServer {
-        let address = try Self.socketAddress(configuration)
+        let address = try Listening.socketAddress(bind: configuration.bindAddress, port: configuration.port)
         let threadPool = NIOThreadPool.singleton
         let sslContext: NIOSSLContext? =
-            if let files = configuration.tls { try await Self.makeSSLContext(files, threadPool: threadPool) } else {
+            if let files = configuration.tls { try await Listening.sslContext(files, threadPool: threadPool) } else {
                 nil
             }
         let resolver = PathResolver(rootPath: configuration.root)
@@ -111,7 +111,7 @@ private struct RunningServer: Sendable {
         do {
             listener = try await bootstrap.bind(to: address).get()
         } catch {
-            throw Self.bindError(error, configuration: configuration)
+            throw Listening.bindError(error, bind: configuration.bindAddress, port: configuration.port)
         }
         let bound = listener.localAddress
         let host = bound?.ipAddress ?? configuration.bindAddress
@@ -184,80 +184,6 @@ private struct RunningServer: Sendable {
         }
         await self.serve.log.flush()
     }
-
-    private static func socketAddress(_ configuration: ServeConfiguration) throws -> SocketAddress {
-        guard (0...65535).contains(configuration.port) else {
-            throw ServeError(
-                .invalidAddress,
-                "Port \(configuration.port) is not a TCP port; choose --port between 1 and 65535 (or 0 for any free port)."
-            )
-        }
-        let host = configuration.bindAddress == "localhost" ? "127.0.0.1" : configuration.bindAddress
-        do {
-            return try SocketAddress(ipAddress: host, port: configuration.port)
-        } catch {
-            throw ServeError(
-                .invalidAddress,
-                "'\(configuration.bindAddress)' is not an IP address; give --bind an IPv4 or IPv6 address of this "
-                    + "host, such as 0.0.0.0 (all interfaces), :: or 127.0.0.1."
-            )
-        }
-    }
-
-    private static func bindError(_ error: any Error, configuration: ServeConfiguration) -> ServeError {
-        let where_ =
-            configuration.bindAddress.contains(":")
-            ? "[\(configuration.bindAddress)]:\(configuration.port)"
-            : "\(configuration.bindAddress):\(configuration.port)"
-        guard let ioError = error as? IOError else {
-            return ServeError(.bindFailed, "Cannot listen on \(where_): \(error). Check --bind and --port.")
-        }
-        switch SystemErrorCode(ioError.errnoCode) {
-        case .addressInUse:
-            return ServeError(
-                .addressInUse,
-                "Cannot listen on \(where_): the port is already in use by another program. Stop that program "
-                    + "(for example an nginx container started for bootstrap) or choose another port with --port."
-            )
-        case .permissionDenied:
-            return ServeError(
-                .permissionDenied,
-                "Cannot listen on \(where_): permission denied. Ports below 1024 need root; run as root or choose "
-                    + "--port 1024 or higher (and use that port in bootstrap_url)."
-            )
-        case .addressNotAvailable:
-            return ServeError(
-                .addressNotAvailable,
-                "Cannot listen on \(where_): the address does not belong to this host. Choose --bind with one of "
-                    + "this host's addresses, or 0.0.0.0 for all of them."
-            )
-        default:
-            return ServeError(
-                .bindFailed,
-                "Cannot listen on \(where_): \(ioError). Check --bind and --port."
-            )
-        }
-    }
-
-    private static func makeSSLContext(_ files: TLSFiles, threadPool: NIOThreadPool) async throws -> NIOSSLContext {
-        do {
-            return try await threadPool.runIfActive {
-                let chain = try NIOSSLCertificate.fromPEMFile(files.certificatePath)
-                let key = try NIOSSLPrivateKey(file: files.privateKeyPath, format: .pem)
-                let tls = TLSConfiguration.makeServerConfiguration(
-                    certificateChain: chain.map { .certificate($0) },
-                    privateKey: .privateKey(key)
-                )
-                return try NIOSSLContext(configuration: tls)
-            }
-        } catch {
-            throw ServeError(
-                .tlsSetupFailed,
-                "Cannot use the TLS certificate '\(files.certificatePath)' and key '\(files.privateKeyPath)': \(error). "
-                    + "Give --tls-cert a PEM certificate chain and --tls-key its PEM private key."
-            )
-        }
-    }
 }
 
 /// Answers a connection over the cap with 503 and closes it, without reading its request.
@@ -315,5 +241,83 @@ private final class OverCapacityHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // Discard whatever the client sends.
+    }
+}
+
+/// Binding a listener, for the bootstrap server and the web installer: the socket address, errors that say what
+/// to do, and the TLS context from --tls-cert/--tls-key.
+package enum Listening {
+    package static func socketAddress(bind: String, port: Int) throws -> SocketAddress {
+        guard (0...65535).contains(port) else {
+            throw ServeError(
+                .invalidAddress,
+                "Port \(port) is not a TCP port; choose --port between 1 and 65535 (or 0 for any free port)."
+            )
+        }
+        let host = bind == "localhost" ? "127.0.0.1" : bind
+        do {
+            return try SocketAddress(ipAddress: host, port: port)
+        } catch {
+            throw ServeError(
+                .invalidAddress,
+                "'\(bind)' is not an IP address; give --bind an IPv4 or IPv6 address of this "
+                    + "host, such as 0.0.0.0 (all interfaces), :: or 127.0.0.1."
+            )
+        }
+    }
+
+    package static func bindError(_ error: any Error, bind: String, port: Int) -> ServeError {
+        let where_ =
+            bind.contains(":")
+            ? "[\(bind)]:\(port)"
+            : "\(bind):\(port)"
+        guard let ioError = error as? IOError else {
+            return ServeError(.bindFailed, "Cannot listen on \(where_): \(error). Check --bind and --port.")
+        }
+        switch SystemErrorCode(ioError.errnoCode) {
+        case .addressInUse:
+            return ServeError(
+                .addressInUse,
+                "Cannot listen on \(where_): the port is already in use by another program. Stop that program "
+                    + "(for example an nginx container started for bootstrap) or choose another port with --port."
+            )
+        case .permissionDenied:
+            return ServeError(
+                .permissionDenied,
+                "Cannot listen on \(where_): permission denied. Ports below 1024 need root; run as root or choose "
+                    + "--port 1024 or higher (and use that port in bootstrap_url)."
+            )
+        case .addressNotAvailable:
+            return ServeError(
+                .addressNotAvailable,
+                "Cannot listen on \(where_): the address does not belong to this host. Choose --bind with one of "
+                    + "this host's addresses, or 0.0.0.0 for all of them."
+            )
+        default:
+            return ServeError(
+                .bindFailed,
+                "Cannot listen on \(where_): \(ioError). Check --bind and --port."
+            )
+        }
+    }
+
+    package static func sslContext(_ files: TLSFiles, threadPool: NIOThreadPool) async throws -> NIOSSLContext {
+        do {
+            return try await threadPool.runIfActive {
+                let chain = try NIOSSLCertificate.fromPEMFile(files.certificatePath)
+                let key = try NIOSSLPrivateKey(file: files.privateKeyPath, format: .pem)
+                let tls = TLSConfiguration.makeServerConfiguration(
+                    certificateChain: chain.map { .certificate($0) },
+                    privateKey: .privateKey(key)
+                )
+                return try NIOSSLContext(configuration: tls)
+            }
+        } catch {
+            throw ServeError(
+                .tlsSetupFailed,
+                "Cannot use the TLS certificate '\(files.certificatePath)' and key '\(files.privateKeyPath)': \(error). "
+                    + "Give --tls-cert a PEM certificate chain and --tls-key its PEM private key."
+            )
+        }
     }
 }

@@ -3,8 +3,8 @@ import Synchronization
 
 /// The open connections of one server: enforces the connection caps (in all, and per client address, so that one
 /// client holding idle connections cannot lock the nodes out) and drives graceful shutdown.
-final class ConnectionRegistry: Sendable {
-    enum Admission: Equatable {
+package final class ConnectionRegistry: Sendable {
+    package enum Admission: Equatable {
         case admitted
         case serverFull
         case clientFull(Int)
@@ -21,13 +21,13 @@ final class ConnectionRegistry: Sendable {
     private let maximumPerClient: Int
     private let state = Mutex(State())
 
-    init(maximum: Int, maximumPerClient: Int = .max) {
+    package init(maximum: Int, maximumPerClient: Int = .max) {
         self.maximum = maximum
         self.maximumPerClient = maximumPerClient
     }
 
     /// Registers `channel`, or says which cap refused it (also when the server is shutting down: full).
-    func admit(_ channel: any Channel) -> Admission {
+    package func admit(_ channel: any Channel) -> Admission {
         let client = Self.clientKey(channel)
         let admission = self.state.withLock { state -> Admission in
             guard !state.shuttingDown, state.channels.count < self.maximum else { return .serverFull }
@@ -48,7 +48,7 @@ final class ConnectionRegistry: Sendable {
         channel.remoteAddress?.ipAddress ?? "-"
     }
 
-    var count: Int { self.state.withLock { $0.channels.count } }
+    package var count: Int { self.state.withLock { $0.channels.count } }
 
     private func remove(_ channel: any Channel, client: String) {
         let waiters = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
@@ -63,7 +63,7 @@ final class ConnectionRegistry: Sendable {
     }
 
     /// Asks every connection to close once its current response is done (idle ones close at once).
-    func beginShutdown() {
+    package func beginShutdown() {
         let channels = self.state.withLock { state in
             state.shuttingDown = true
             return Array(state.channels.values)
@@ -74,7 +74,7 @@ final class ConnectionRegistry: Sendable {
     }
 
     /// Returns once every connection has closed.
-    func waitUntilDrained() async {
+    package func waitUntilDrained() async {
         await withCheckedContinuation { continuation in
             let done = self.state.withLock { state -> Bool in
                 if state.channels.isEmpty { return true }
@@ -86,7 +86,7 @@ final class ConnectionRegistry: Sendable {
     }
 
     /// Closes every connection that is still open.
-    func closeAll() {
+    package func closeAll() {
         let channels = self.state.withLock { Array($0.channels.values) }
         for channel in channels { channel.close(promise: nil) }
     }

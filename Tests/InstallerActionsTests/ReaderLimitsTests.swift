@@ -57,7 +57,7 @@ struct ReaderLimitsTests {
             #"{"event":"x","s":""# + String(repeating: "s", count: 2 << 20) + #""}"#, #"{"event":"run-finish"}"#,
         ]
         try Data(lines.joined(separator: "\n").utf8).write(to: path)
-        let events = ResumeState.journalEvents(path.path)
+        let events = Journal.events(path.path)
         #expect(events.compactMap { $0["event"]?.stringValue } == ["run-start", "run-finish"])
     }
 }

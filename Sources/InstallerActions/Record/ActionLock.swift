@@ -49,7 +49,7 @@ public enum ActionLock {
             )
         }
 
-        var json: JSONValue {
+        public var json: JSONValue {
             .object([
                 "action": .string(action),
                 "run_id": runID.map(JSONValue.string) ?? .null,
@@ -105,6 +105,13 @@ public enum ActionLock {
         unlink(paths.holder)
         lock.unlock()
         return .success(value)
+    }
+
+    /// The action running now on `genconfDirectory`, by this or another process; nil when none is (a holder
+    /// file left by a process killed on this machine names a process that is gone, and does not count).
+    public static func activeHolder(genconfDirectory: String) -> Holder? {
+        guard let holder = recordedHolder(genconfDirectory: genconfDirectory), holder.isAlive else { return nil }
+        return holder
     }
 
     /// The holder the holder file names, if it can be read (whether or not the lock is held).

@@ -25,7 +25,7 @@ public struct ResumeState: Sendable {
         action: ActionKind,
         runID: String?
     ) -> Result<ResumeState, ActionError> {
-        var names = listDirectory(stateDirectory).sorted(by: >)
+        var names = Journal.runNames(stateDirectory)
         if let runID {
             guard names.contains(runID) else {
                 return .failure(
@@ -38,7 +38,7 @@ public struct ResumeState: Sendable {
             names = [runID]
         }
         for name in names {
-            let events = journalEvents(stateDirectory + "/" + name + "/journal.jsonl")
+            let events = Journal.events(stateDirectory + "/" + name + "/journal.jsonl")
             guard let start = events.first(where: { $0["event"]?.stringValue == "run-start" }) else { continue }
             guard start["action"]?.stringValue == action.rawValue else {
                 if runID != nil {
@@ -107,23 +107,6 @@ public struct ResumeState: Sendable {
             records[node.host] = record
         }
         return records
-    }
-
-    /// The largest journal.jsonl read: 256 MiB (a 10,000-host deploy writes a few MiB).
-    public static let maximumJournalBytes = 256 << 20
-    /// What one journal line may hold: the recorder writes flat objects of short fields.
-    public static let journalLineLimits = JSONValue.ParseLimits(
-        maximumBytes: 1 << 20,
-        maximumDepth: 8,
-        maximumStringBytes: 1 << 20,
-        maximumItems: 10_000
-    )
-
-    /// The events of a journal, in order; empty when it is missing, unreadable or over `maximumJournalBytes`.
-    static func journalEvents(_ path: String) -> [JSONValue] {
-        guard let text = readSmallFile(path, limit: maximumJournalBytes) else { return [] }
-        // A line cut short by a crash, or beyond `journalLineLimits`, does not parse and is ignored.
-        return text.split(separator: "\n").compactMap { JSONValue.parse(String($0), limits: journalLineLimits) }
     }
 
     static func listDirectory(_ path: String) -> [String] {

@@ -103,6 +103,12 @@ public enum ActionRunner {
                 "config_id": configID.map(JSONValue.string) ?? .null,
                 "resumed_from": request.resume.map { .string($0.runID) } ?? .null,
                 "hosts": .array(request.nodes.map { .string($0.host) }),
+                "roles": .object(
+                    Dictionary(
+                        request.nodes.map { ($0.host, .string($0.role.rawValue)) },
+                        uniquingKeysWith: { a, _ in a }
+                    )
+                ),
             ]
         )
         let done =

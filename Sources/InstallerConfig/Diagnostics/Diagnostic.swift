@@ -74,3 +74,26 @@ extension Array where Element == Diagnostic {
     public var warnings: [Diagnostic] { filter { $0.severity == .warning } }
     public var hasErrors: Bool { contains { $0.severity == .error } }
 }
+
+extension Diagnostic {
+    /// `{"key", "line", "column", "message"}`: what `--validate-config --json` and the web API show.
+    public var json: JSONValue {
+        .object([
+            "key": key.map(JSONValue.string) ?? .null,
+            "line": location.map { .int($0.line) } ?? .null,
+            "column": location.map { .int($0.column) } ?? .null,
+            "message": .string(message),
+        ])
+    }
+}
+
+extension Array where Element == Diagnostic {
+    /// `{"valid": bool, "errors": [...], "warnings": [...]}`, each entry ``Diagnostic/json``.
+    public func validationJSON(valid: Bool) -> JSONValue {
+        .object([
+            "valid": .bool(valid),
+            "errors": .array(errors.map(\.json)),
+            "warnings": .array(warnings.map(\.json)),
+        ])
+    }
+}

@@ -106,3 +106,23 @@ public struct YAMLScalar: Sendable, Hashable {
         return sawDigit && (sawDot || sawExponent)
     }
 }
+
+extension YAMLValue {
+    /// The value as JSON, typed as YAML 1.1 types it (an unquoted `3` is a number, a quoted one text);
+    /// a mapping's repeated key keeps its last value.
+    public var json: JSONValue {
+        switch self {
+        case .scalar(let scalar):
+            switch scalar.kind {
+            case .string: .string(scalar.text)
+            case .int(let value): .int(value)
+            case .float(let value): value.isFinite ? .double(value) : .string(scalar.text)
+            case .bool(let value): .bool(value)
+            case .null: .null
+            }
+        case .sequence(let items, _): .array(items.map(\.json))
+        case .mapping(let pairs, _):
+            .object(Dictionary(pairs.map { ($0.key, $0.value.json) }, uniquingKeysWith: { _, last in last }))
+        }
+    }
+}

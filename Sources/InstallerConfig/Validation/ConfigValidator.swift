@@ -50,10 +50,15 @@ public struct ConfigValidator {
 
     /// Whether the value of the top-level key `key` is, or may be, a secret: a secret key, or a misspelt
     /// one (an unknown key whose closest match is a secret). Nothing of such a value may be shown.
-    static func holdsSecret(_ key: String) -> Bool {
+    public static func holdsSecret(_ key: String) -> Bool {
         ValidatedConfig.secretKeys.contains(key)
             || (ConfigSchema.byName[key] == nil && CalculatedKeys.derivedFrom[key] == nil
                 && Suggestions.closest(to: key, in: ValidatedConfig.secretKeys) != nil)
+    }
+
+    /// A path of config.yaml (absolute, `~/...`, or relative to the directory holding genconf/) as a file path.
+    public static func resolve(_ path: String, against base: String) -> String {
+        Run.resolve(path, against: base)
     }
 
     /// Lines of the document that carry secret values, for masking in snippets.

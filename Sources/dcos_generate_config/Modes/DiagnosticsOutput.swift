@@ -32,7 +32,7 @@ enum DiagnosticsOutput {
     /// diagnostics and a summary line on stderr.
     static func reportInvalid(_ diagnostics: [Diagnostic], document: ConfigDocument?, context: CommandContext) {
         if context.json {
-            printResult(json(diagnostics, valid: !diagnostics.hasErrors).encoded(pretty: true))
+            printResult(diagnostics.validationJSON(valid: !diagnostics.hasErrors).encoded(pretty: true))
         } else {
             printHuman(
                 diagnostics,
@@ -49,23 +49,6 @@ enum DiagnosticsOutput {
         let warnings = diagnostics.warnings.count
         let counts = "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
         return errors > 0 ? "Validation of \(displayPath) failed: \(counts)." : "\(displayPath) is valid (\(counts))."
-    }
-
-    /// `{"valid": bool, "errors": [{"key", "line", "column", "message"}], "warnings": [...]}`.
-    static func json(_ diagnostics: [Diagnostic], valid: Bool) -> JSONValue {
-        func entry(_ diagnostic: Diagnostic) -> JSONValue {
-            .object([
-                "key": diagnostic.key.map(JSONValue.string) ?? .null,
-                "line": diagnostic.location.map { .int($0.line) } ?? .null,
-                "column": diagnostic.location.map { .int($0.column) } ?? .null,
-                "message": .string(diagnostic.message),
-            ])
-        }
-        return .object([
-            "valid": .bool(valid),
-            "errors": .array(diagnostics.errors.map(entry)),
-            "warnings": .array(diagnostics.warnings.map(entry)),
-        ])
     }
 }
 

@@ -24,7 +24,7 @@ enum GenconfMode {
             return 0
         } catch .invalidConfig(let diagnostics, let document) {
             if context.json {
-                printResult(DiagnosticsOutput.json(diagnostics, valid: false).encoded(pretty: true))
+                printResult(diagnostics.validationJSON(valid: false).encoded(pretty: true))
             } else {
                 DiagnosticsOutput.printHuman(
                     diagnostics,

@@ -7,7 +7,7 @@ enum ValidateMode {
     static func run(_ context: CommandContext) -> Int32 {
         let (document, result) = Genconf.validate(context.options, stage: .ssh)
         if context.json {
-            printResult(DiagnosticsOutput.json(result.diagnostics, valid: result.isValid).encoded(pretty: true))
+            printResult(result.diagnostics.validationJSON(valid: result.isValid).encoded(pretty: true))
         } else {
             DiagnosticsOutput.printHuman(
                 result.diagnostics,

@@ -1,0 +1,131 @@
+import Foundation
+import InstallerGenconf
+import InstallerTestSupport
+import Logging
+import Testing
+
+@testable import InstallerWeb
+
+/// The login token the test servers print.
+let testLoginToken = String(repeating: "ab", count: 32)
+
+struct WebTestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs the real web server in-process on 127.0.0.1, port 0, over `genconf`, for the duration of `body`.
+func withWebServer<T: Sendable>(
+    genconf: String,
+    limits: WebLimits = WebLimits(),
+    _ body: @Sendable (_ client: WebClient) async throws -> T
+) async throws -> T {
+    let api = WebAPI(
+        genconf: GenconfOptions(genconfDirectory: genconf, templatesDirectory: "/nonexistent"),
+        version: .init(dcosVersion: "1.11.13", variant: "", installerVersion: "0.0.0-test", commit: nil),
+        sessions: WebSessions(loginToken: testLoginToken),
+        usesTLS: false
+    )
+    let configuration = WebConfiguration(bindAddress: "127.0.0.1", port: 0, limits: limits, handlesSignals: false)
+    let (urls, continuation) = AsyncStream.makeStream(of: String.self)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask {
+            try await WebServer.run(configuration, api: api, logger: Logger(label: "web-test")) {
+                continuation.yield($0)
+            }
+            continuation.finish()
+        }
+        var iterator = urls.makeAsyncIterator()
+        guard let url = await iterator.next() else {
+            try await group.waitForAll()
+            throw WebTestFailure("the web server did not start")
+        }
+        do {
+            let result = try await body(WebClient(base: url))
+            group.cancelAll()
+            try await group.waitForAll()
+            return result
+        } catch {
+            group.cancelAll()
+            try? await group.waitForAll()
+            throw error
+        }
+    }
+}
+
+/// One HTTP response as curl received it.
+struct WebTestResponse: Sendable {
+    var status: Int
+    var headers: [String: String]
+    var body: String
+
+    var json: Any? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) }
+    var object: [String: Any] { json as? [String: Any] ?? [:] }
+}
+
+/// curl against the server: a real HTTP client, with the session cookie when logged in.
+struct WebClient: Sendable {
+    let base: String
+    var cookie: String?
+    var csrf: String?
+
+    var port: Int { Int(base.split(separator: ":").last ?? "") ?? 0 }
+    var origin: String { base }
+    var host: String { String(base.dropFirst("http://".count)) }
+
+    /// Runs `curl -i` and parses status, headers (lowercased names, first value) and body.
+    func request(
+        _ method: String,
+        _ path: String,
+        headers: [String: String] = [:],
+        body: String? = nil,
+        extra: [String] = []
+    ) throws -> WebTestResponse {
+        var arguments = ["-sS", "-i", "--max-time", "20", "-X", method, base + path]
+        if let cookie { arguments += ["-H", "Cookie: \(WebSessions.cookieName)=\(cookie)"] }
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { arguments += ["-H", "\(name): \(value)"] }
+        if body != nil { arguments += ["--data-binary", "@-", "-H", "Content-Type: application/json"] }
+        if method == "HEAD" {
+            arguments[arguments.firstIndex(of: "-X")!...arguments.firstIndex(of: "-X")! + 1] = ["-I"]
+        }
+        let output = try runProcess("/usr/bin/curl", arguments + extra, stdin: body.map { Data($0.utf8) })
+        guard output.status == 0 else {
+            throw WebTestFailure("curl \(method) \(path) failed (\(output.status)): \(output.stderr)")
+        }
+        return Self.parse(output.stdout)
+    }
+
+    static func parse(_ text: String) -> WebTestResponse {
+        let parts = text.components(separatedBy: "\r\n\r\n")
+        let head = parts.first ?? ""
+        let body = parts.dropFirst().joined(separator: "\r\n\r\n")
+        var lines = head.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst()
+        let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") ?? 0
+        var headers: [String: String] = [:]
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].lowercased()
+            if headers[name] == nil {
+                headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return WebTestResponse(status: status, headers: headers, body: body)
+    }
+
+    /// Logs in with the test token; the client with its session cookie and CSRF token.
+    func loggedIn() throws -> WebClient {
+        let login = try request("GET", "/login?token=\(testLoginToken)")
+        guard login.status == 303, let setCookie = login.headers["set-cookie"],
+            let value = setCookie.split(separator: ";").first?.split(separator: "=", maxSplits: 1).last
+        else { throw WebTestFailure("login failed: \(login.status) \(login.headers)") }
+        var client = self
+        client.cookie = String(value)
+        let session = try client.request("GET", "/api/v1/session")
+        client.csrf = session.object["csrf_token"] as? String
+        return client
+    }
+
+    /// The headers a state-changing request from the page carries.
+    var pageHeaders: [String: String] { ["X-CSRF-Token": csrf ?? "", "Origin": origin] }
+}

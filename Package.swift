@@ -136,6 +136,7 @@ let package = Package(
             name: "InstallerActions",
             dependencies: [
                 "InstallerCluster", "InstallerConfig", "InstallerRender", "InstallerSSH", "InstallerSystem",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -145,7 +146,8 @@ let package = Package(
         .target(
             name: "InstallerWeb",
             dependencies: [
-                "InstallerActions", "InstallerConfig", "InstallerGenconf", "InstallerServe", "InstallerSystem",
+                "InstallerActions", "InstallerCluster", "InstallerConfig", "InstallerGenconf", "InstallerServe",
+                "InstallerSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -161,7 +163,7 @@ let package = Package(
             name: "dcos_generate_config",
             dependencies: [
                 "InstallerConfig", "InstallerGenconf", "InstallerServe", "InstallerSSH", "InstallerSystem", "InstallerCluster",
-                "InstallerActions", "InstallerRender", "InstallerTrust", "CGlibcCompat",
+                "InstallerActions", "InstallerRender", "InstallerTrust", "InstallerWeb", "CGlibcCompat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

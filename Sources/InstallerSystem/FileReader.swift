@@ -55,6 +55,30 @@ public enum FileReader {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The last `limit` bytes of a file (all of a smaller one) as UTF-8 text, from its first whole line when
+    /// cut; nil when it is missing or unreadable. For logs that may be any size.
+    public static func tail(_ path: String, limit: Int) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return nil }
+        let start = max(0, Int(status.st_size) - limit)
+        var bytes = [UInt8](repeating: 0, count: min(limit, Int(status.st_size)))
+        var filled = 0
+        while filled < bytes.count {
+            let count = bytes.withUnsafeMutableBytes {
+                pread(descriptor, $0.baseAddress! + filled, $0.count - filled, off_t(start + filled))
+            }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            filled += count
+        }
+        var text = bytes[0..<filled]
+        if start > 0, let newline = text.firstIndex(of: UInt8(ascii: "\n")) { text = text[(newline + 1)...] }
+        return String(decoding: text, as: UTF8.self)
+    }
+
     /// The permission bits of `path` (not following a symbolic link), or nil when it does not exist.
     public static func permissions(_ path: String) -> (mode: mode_t, isDirectory: Bool, isLink: Bool)? {
         var status = stat()

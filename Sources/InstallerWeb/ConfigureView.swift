@@ -32,11 +32,15 @@ enum ConfigureView {
         return .json(200, .object(values))
     }
 
-    /// `GET /configure/status`: the whole config validated as the SSH actions validate it. 200 when valid,
+    /// `GET /configure/status`: the whole config validated as the SSH actions validate it (with their SSH
+    /// settings: the key usable, the bastion, the options; as ``ConfigureEdit`` does before saving). 200 when valid,
     /// 400 when not; the body has DC/OS's `{key: message}` (the first error of each key) and, as
     /// `--validate-config --json`, `valid`, `errors` and `warnings` with each one's line and column.
     static func status(_ genconf: GenconfOptions) -> WebResponse {
-        let (_, result) = Genconf.validate(genconf, stage: .ssh)
+        let text = FileReader.text(genconf.configPath, limit: ConfigLimits.maximumFileBytes)
+        let result =
+            text.map { ConfigureEdit.validate($0, genconf: genconf) }
+            ?? Genconf.validate(genconf, stage: .ssh).result
         guard case .object(var body) = result.diagnostics.validationJSON(valid: result.isValid) else {
             return .error(500, "Validation gave no result.")
         }

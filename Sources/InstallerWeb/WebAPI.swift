@@ -1,6 +1,7 @@
 import InstallerActions
 import InstallerConfig
 import InstallerGenconf
+import InstallerSystem
 
 /// The web installer's HTTP API: DC/OS 1.10's routes (`/api/v1/...`, reference §7) with their JSON
 /// shapes, over the same validation and run records as the CLI. ``respond(to:)`` reads files (config.yaml,
@@ -27,27 +28,56 @@ package struct WebAPI: Sendable {
     }
 
     /// The actions the DC/OS API names, in its order.
-    package static let actions: [ActionKind] = [.preflight, .deploy, .postflight]
+    package static let actionKinds: [ActionKind] = [.preflight, .deploy, .postflight]
 
     package let genconf: GenconfOptions
     package let version: Version
     package let sessions: WebSessions
+    package let actions: WebActions
     /// The server speaks HTTPS: cookies are `Secure` and the expected `Origin` is `https://`.
     package let usesTLS: Bool
 
-    package init(genconf: GenconfOptions, version: Version, sessions: WebSessions, usesTLS: Bool) {
+    package init(
+        genconf: GenconfOptions,
+        version: Version,
+        sessions: WebSessions,
+        actions: WebActions,
+        usesTLS: Bool
+    ) {
         self.genconf = genconf
         self.version = version
         self.sessions = sessions
+        self.actions = actions
         self.usesTLS = usesTLS
+    }
+
+    /// An answer now (read from files: call it off the cooperative pool), or work to await (an action start).
+    package enum Answer: Sendable {
+        case now(WebResponse)
+        case later(@Sendable () async -> WebResponse)
     }
 
     var stateDirectory: String { genconf.genconfDirectory + "/state" }
 
-    /// The response to one request. Never throws: every failure is a response that says what to do.
-    package func respond(to request: WebRequest) -> WebResponse {
-        var response = route(request)
-        // As DC/OS's server did: nothing of the API is cached; and nothing is framed or sniffed.
+    /// The answer to one request. Never throws: every failure is a response that says what to do.
+    package func answer(_ request: WebRequest) -> Answer {
+        switch route(request) {
+        case .now(let response): .now(Self.finished(response))
+        case .later(let work): .later { Self.finished(await work()) }
+        }
+    }
+
+    /// The response to a request whose answer is immediate (tests of routes that start nothing).
+    package func respond(to request: WebRequest) async -> WebResponse {
+        switch answer(request) {
+        case .now(let response): response
+        case .later(let work): await work()
+        }
+    }
+
+    /// As DC/OS's server did: nothing of the API is cached; and nothing is framed or sniffed.
+    private static func finished(_ response: WebResponse) -> WebResponse {
+        var response = response
         response.headers += [
             ("Cache-Control", "no-store"),
             ("X-Content-Type-Options", "nosniff"),
@@ -57,59 +87,73 @@ package struct WebAPI: Sendable {
         return response
     }
 
-    private func route(_ request: WebRequest) -> WebResponse {
+    private func route(_ request: WebRequest) -> Answer {
         if request.path == "/login" {
-            guard request.method == "GET" || request.method == "HEAD" else { return methodNotAllowed(["GET"]) }
-            return login(request)
+            return .now(only(["GET"], request) { login(request) })
+        }
+        if request.path == "/" || request.path.hasPrefix("/assets/") {
+            return .now(only(["GET"], request) { WebPage.response(for: request.path) })
         }
         guard let session = sessions.session(cookieHeader: request.headers["cookie"]) else {
-            return .error(
-                401,
-                "Not logged in: open the login URL that dcos_generate_config --web printed (its token works once; restart --web for a new one)."
+            return .now(
+                .error(
+                    401,
+                    "Not logged in: open the login URL that dcos_generate_config --web printed (its token works once; restart --web for a new one)."
+                )
             )
         }
         if !["GET", "HEAD"].contains(request.method), let refusal = checkStateChange(request, session: session) {
-            return refusal
+            return .now(refusal)
         }
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard parts.count >= 2, parts[0] == "api", parts[1] == "v1" else {
-            return .error(404, "No such page: \(request.path).")
+            return .now(.error(404, "No such page: \(request.path)."))
         }
         let rest = Array(parts.dropFirst(2))
-        switch rest {
-        case []:
-            return only(["GET"], request) { .redirect("/") }
-        case ["session"]:
-            return only(["GET"], request) {
-                .json(200, .object(["csrf_token": .string(session.csrfToken)]))
+        let notFound = WebResponse.error(404, "No such API route: \(request.method) \(request.path).")
+        switch rest.count {
+        case 0:
+            return .now(only(["GET"], request) { .redirect("/") })
+        case 1:
+            switch rest[0] {
+            case "session":
+                return .now(only(["GET"], request) { .json(200, .object(["csrf_token": .string(session.csrfToken)])) })
+            case "version": return .now(only(["GET"], request) { versionResponse() })
+            case "configure":
+                if request.method == "POST" {
+                    let validateOnly = ["true", "1"].contains(request.query["validate"] ?? "")
+                    return .now(ConfigureEdit.post(genconf, body: request.body, validateOnly: validateOnly))
+                }
+                return .now(only(["GET", "POST"], request) { ConfigureView.current(genconf) })
+            case "success": return .now(only(["GET"], request) { ConfigureView.success(genconf) })
+            default: return .now(notFound)
             }
-        case ["version"]:
-            return only(["GET"], request) { versionResponse() }
-        case ["configure"]:
-            return only(["GET"], request) { ConfigureView.current(genconf) }
-        case ["configure", "status"]:
-            return only(["GET"], request) { ConfigureView.status(genconf) }
-        case ["configure", "type"]:
-            return only(["GET"], request) { ConfigureView.type(genconf) }
-        case ["success"]:
-            return only(["GET"], request) { ConfigureView.success(genconf) }
-        case ["action", "current"]:
-            return only(["GET"], request) { currentAction() }
+        case 2 where rest[0] == "configure":
+            switch rest[1] {
+            case "status": return .now(only(["GET"], request) { ConfigureView.status(genconf) })
+            case "type": return .now(only(["GET"], request) { ConfigureView.type(genconf) })
+            default: return .now(notFound)
+            }
+        case 2 where rest[0] == "action":
+            if rest[1] == "current" { return .now(only(["GET"], request) { currentAction() }) }
+            guard let action = Self.action(named: rest[1]) else { return .now(notFound) }
+            if request.method == "POST" { return startAction(action, request) }
+            return .now(only(["GET", "POST"], request) { actionState(action, runID: request.query["run"]) })
+        case 3 where rest[0] == "action" && rest[2] == "events":
+            guard let action = Self.action(named: rest[1]) else { return .now(notFound) }
+            return .now(only(["GET"], request) { actionEvents(action, runID: request.query["run"]) })
+        case 3 where rest[0] == "action" && rest[2] == "log":
+            guard let action = Self.action(named: rest[1]) else { return .now(notFound) }
+            return .now(
+                only(["GET"], request) { hostLog(action, runID: request.query["run"], host: request.query["host"]) }
+            )
         default:
-            if rest.count >= 2, rest.count <= 3, rest[0] == "action", let action = Self.action(named: rest[1]) {
-                if rest.count == 2 {
-                    return only(["GET"], request) { actionState(action, runID: request.query["run"]) }
-                }
-                if rest[2] == "events" {
-                    return only(["GET"], request) { actionEvents(action, runID: request.query["run"]) }
-                }
-            }
+            return .now(notFound)
         }
-        return .error(404, "No such API route: \(request.method) \(request.path).")
     }
 
     static func action(named name: String) -> ActionKind? {
-        actions.first { $0.rawValue == name }
+        actionKinds.first { $0.rawValue == name }
     }
 
     private func only(_ methods: [String], _ request: WebRequest, _ body: () -> WebResponse) -> WebResponse {
@@ -124,6 +168,64 @@ package struct WebAPI: Sendable {
             "Method not allowed here; use \(methods.joined(separator: " or ")).",
             headers: [("Allow", methods.joined(separator: ", "))]
         )
+    }
+
+    // MARK: - Starting actions
+
+    /// `POST /action/<name>`: starts the action (preflight and deploy run genconf first when config.yaml is
+    /// newer than genconf/serve/, as DC/OS did). A deploy that already ran is not run again unless `retry`
+    /// (JSON `{"retry": true}`, form or query `retry=true`) asks to redo the hosts that did not finish ok.
+    private func startAction(_ action: ActionKind, _ request: WebRequest) -> Answer {
+        let retry = Self.flag("retry", in: request)
+        var retried: [String]?
+        if action == .deploy, let previous = RunProgress.newest(stateDirectory: stateDirectory, action: .deploy) {
+            guard retry else {
+                return .now(
+                    .json(
+                        200,
+                        .object([
+                            "status": .string("deploy was already executed, skipping"),
+                            "run_id": .string(previous.runID),
+                        ])
+                    )
+                )
+            }
+            retried = previous.hosts.filter { $0.status != "ok" }.map(\.host)
+        }
+        let actions = self.actions
+        let redo = retried
+        return .later {
+            switch await actions.start(action, retry: redo != nil) {
+            case .started(let runID):
+                if let redo {
+                    return .json(
+                        200,
+                        .object([
+                            "status": .string("retried"), "details": .array(redo.map(JSONValue.string)),
+                            "run_id": .string(runID),
+                        ])
+                    )
+                }
+                return .json(200, .object(["status": .string("\(action.rawValue) started"), "run_id": .string(runID)]))
+            case .busy(let message):
+                return .json(
+                    409,
+                    .object(["status": .string("\(action.rawValue) not started"), "error": .string(message)])
+                )
+            case .refused(let response):
+                return response
+            }
+        }
+    }
+
+    /// A true `name` in the JSON body, the form body or the query.
+    static func flag(_ name: String, in request: WebRequest) -> Bool {
+        let text = String(decoding: request.body, as: UTF8.self)
+        if let object = JSONValue.parse(text, limits: .configValue)?.objectValue {
+            return object[name]?.boolValue == true || object[name]?.stringValue == "true"
+        }
+        let form = WebRequest(method: "POST", target: "/?" + text, headers: [])
+        return ["true", "1", "yes"].contains(form.query[name] ?? request.query[name] ?? "")
     }
 
     // MARK: - Login and request checks
@@ -252,6 +354,41 @@ package struct WebAPI: Sendable {
                 body: .run(stateDirectory + "/" + progress.runID)
             )
         }
+    }
+
+    /// The largest part of a host's log sent: its end.
+    static let maximumLogBytes = 1 << 20
+
+    /// `GET /action/<name>/log?host=H[&run=R]`: the end (1 MiB) of the host's log in the run record, as text.
+    private func hostLog(_ action: ActionKind, runID: String?, host: String?) -> WebResponse {
+        guard let host, !host.isEmpty else { return .error(400, "Name the host: ?host=ADDRESS.") }
+        let progress: RunProgress
+        switch self.progress(action, runID: runID) {
+        case .refused(let refusal): return refusal
+        case .found(nil): return .error(404, "No \(action.rawValue) run yet in genconf/state/.")
+        case .found(let found?): progress = found
+        }
+        guard progress.hosts.contains(where: { $0.host == host }) else {
+            return .error(404, "Run \(progress.runID) has no host \(host).")
+        }
+        let directory = stateDirectory + "/" + progress.runID + "/hosts"
+        let safe = String(host.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" })
+        let names = (try? FileReader.directoryEntries(directory)) ?? []
+        guard
+            let name = names.sorted().first(where: { name in
+                name == safe + ".log"
+                    || (name.hasPrefix(safe + "_") && name.hasSuffix(".log")
+                        && name.dropFirst(safe.count + 1).dropLast(4).allSatisfy(\.isNumber))
+            })
+        else {
+            return .error(404, "No log of \(host) in run \(progress.runID) (nothing ran on it yet).")
+        }
+        let text = FileReader.tail(directory + "/" + name, limit: Self.maximumLogBytes) ?? ""
+        return WebResponse(
+            status: 200,
+            headers: [("Content-Type", "text/plain; charset=utf-8")],
+            body: .bytes(Array(text.utf8))
+        )
     }
 
     /// DC/OS's state JSON (`chain_name`, `total_*`, `hosts` keyed by address with `host_status` and `tags`)

@@ -271,7 +271,17 @@ private final class WebConnectionHandler: ChannelInboundHandler {
         )
         let api = self.api
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        threadPool.runIfActive(eventLoop: context.eventLoop) { api.respond(to: request) }
+        let eventLoop = context.eventLoop
+        threadPool.runIfActive(eventLoop: eventLoop) { api.answer(request) }
+            .flatMap { answer -> EventLoopFuture<WebResponse> in
+                switch answer {
+                case .now(let response): return eventLoop.makeSucceededFuture(response)
+                case .later(let work):
+                    let promise = eventLoop.makePromise(of: WebResponse.self)
+                    promise.completeWithTask { await work() }
+                    return promise.futureResult
+                }
+            }
             .whenComplete { result in
                 let (handler, context) = loopBound.value
                 guard case .responding = handler.state else { return }

@@ -49,6 +49,12 @@ struct DCOSGenerateConfig: ParsableCommand {
     @Flag(help: "Serve genconf/serve over HTTP (the bootstrap server nodes download from) until Ctrl-C.")
     var serve = false
 
+    @Flag(
+        help:
+            "Run the web installer (default port 9000) until Ctrl-C: configure, preflight, deploy and postflight from a browser; prints the URL to open, with a one-time login token."
+    )
+    var web = false
+
     @Option(
         help: ArgumentHelp(
             "Run a shell command on the cluster's nodes over SSH, in parallel, with live output.",
@@ -136,18 +142,28 @@ struct DCOSGenerateConfig: ParsableCommand {
     )
     var hosts: String?
 
-    @Option(help: ArgumentHelp("--serve: the address to listen on (default: all interfaces).", valueName: "addr"))
+    @Option(
+        help: ArgumentHelp("--serve, --web: the address to listen on (default: all interfaces).", valueName: "addr")
+    )
     var bind = "0.0.0.0"
 
-    @Option(help: ArgumentHelp("--serve: the port (default: the port of bootstrap_url; 80 for http).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "--serve: the port (default: the port of bootstrap_url; 80 for http). --web: the port (default: 9000).",
+            valueName: "n"
+        )
+    )
     var port: Int?
 
     @Option(
-        help: ArgumentHelp("--serve: serve HTTPS with this PEM certificate chain (with --tls-key).", valueName: "file")
+        help: ArgumentHelp(
+            "--serve, --web: serve HTTPS with this PEM certificate chain (with --tls-key).",
+            valueName: "file"
+        )
     )
     var tlsCert: String?
 
-    @Option(help: ArgumentHelp("--serve: the PEM private key for --tls-cert.", valueName: "file"))
+    @Option(help: ArgumentHelp("--serve, --web: the PEM private key for --tls-cert.", valueName: "file"))
     var tlsKey: String?
 
     @Option(
@@ -183,6 +199,7 @@ struct DCOSGenerateConfig: ParsableCommand {
         case validateConfig = "--validate-config"
         case hashPassword = "--hash-password"
         case serve = "--serve"
+        case web = "--web"
         case exec = "--exec"
         case version = "--version"
         case listKeys = "--list-keys"
@@ -209,7 +226,8 @@ struct DCOSGenerateConfig: ParsableCommand {
     var modes: [Mode] {
         [
             (genconf, Mode.genconf), (validateConfig, .validateConfig), (hashPassword, .hashPassword),
-            (serve, .serve), (exec != nil, .exec), (version || versionLine, .version), (listKeys, .listKeys),
+            (serve, .serve), (web, .web), (exec != nil, .exec), (version || versionLine, .version),
+            (listKeys, .listKeys),
             (preflight, .preflight), (deploy, .deploy), (postflight, .postflight), (installPrereqs, .installPrereqs),
             (uninstall, .uninstall), (issueNodeToken != nil, .issueNodeToken),
         ]
@@ -227,8 +245,8 @@ struct DCOSGenerateConfig: ParsableCommand {
             throw ValidationError("--port must be between 0 and 65535.")
         }
         let serveOptions = bind != "0.0.0.0" || port != nil || tlsCert != nil
-        if serveOptions && modes != [.serve] {
-            throw ValidationError("--bind, --port, --tls-cert and --tls-key are options of --serve.")
+        if serveOptions && modes != [.serve] && modes != [.web] {
+            throw ValidationError("--bind, --port, --tls-cert and --tls-key are options of --serve and --web.")
         }
         for name in role where Role(name: name) == nil {
             throw ValidationError("Unknown role '\(name)'. Use master, slave or slave_public.")
@@ -289,6 +307,7 @@ struct DCOSGenerateConfig: ParsableCommand {
                 hosts: hostList
             )
         case .serve: return await ServeMode.run(context, bind: bind, port: port, tlsCert: tlsCert, tlsKey: tlsKey)
+        case .web: return await WebMode.run(context, bind: bind, port: port ?? 9000, tlsCert: tlsCert, tlsKey: tlsKey)
         case .preflight, .deploy, .postflight, .installPrereqs, .uninstall:
             let hostList = hosts.map {
                 $0.split(separator: ",").map { String($0.trimmingBlanks()) }.filter { !$0.isEmpty }

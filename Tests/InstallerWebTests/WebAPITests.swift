@@ -91,6 +91,7 @@ struct WebAPITests {
     @Test("version, configure without secrets, status with lines, type, success")
     func configureRoutes() async throws {
         let workspace = try Workspace()
+        try addSSHKey(workspace)
         let secret = "$6$rounds=656000$SECRET-HASH-VALUE"
         try workspace.appendConfig("superuser_password_hash: '\(secret)'\n")
         try await withWebServer(genconf: workspace.genconf) { anonymous in
@@ -108,7 +109,7 @@ struct WebAPITests {
             #expect(configure.object["ssh_port"] as? Int == 22)
             #expect(!configure.body.contains("SECRET-HASH-VALUE"))
             #expect((configure.object["superuser_password_hash"] as? [String: Bool]) == ["set": true])
-            #expect((configure.object["ssh_key"] as? [String: Bool]) == ["set": false])
+            #expect((configure.object["ssh_key"] as? [String: Bool]) == ["set": true])
             #expect((configure.object["ip_detect_script"] as? String)?.hasPrefix("#!") == true)
 
             let valid = try client.request("GET", "/api/v1/configure/status")

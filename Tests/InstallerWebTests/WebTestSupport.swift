@@ -1,10 +1,14 @@
 import Foundation
-import InstallerGenconf
+import InstallerConfig
 import InstallerTestSupport
 import Logging
 import Testing
 
 @testable import InstallerWeb
+
+/// The repository's release (templates/), found from this file's path.
+let templatesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("templates").path
 
 /// The login token the test servers print.
 let testLoginToken = String(repeating: "ab", count: 32)
@@ -20,10 +24,14 @@ func withWebServer<T: Sendable>(
     limits: WebLimits = WebLimits(),
     _ body: @Sendable (_ client: WebClient) async throws -> T
 ) async throws -> T {
+    let options = GenconfOptions(genconfDirectory: genconf, templatesDirectory: templatesDirectory)
+    let logger = Logger(label: "web-test")
+    let actions = WebActions(genconf: options, logger: logger)
     let api = WebAPI(
-        genconf: GenconfOptions(genconfDirectory: genconf, templatesDirectory: "/nonexistent"),
+        genconf: options,
         version: .init(dcosVersion: "1.11.13", variant: "", installerVersion: "0.0.0-test", commit: nil),
         sessions: WebSessions(loginToken: testLoginToken),
+        actions: actions,
         usesTLS: false
     )
     let configuration = WebConfiguration(bindAddress: "127.0.0.1", port: 0, limits: limits, handlesSignals: false)
@@ -128,4 +136,13 @@ struct WebClient: Sendable {
 
     /// The headers a state-changing request from the page carries.
     var pageHeaders: [String: String] { ["X-CSRF-Token": csrf ?? "", "Origin": origin] }
+}
+
+/// An ed25519 key at genconf/ssh_key (0600), as an operator's setup has: the SSH settings need one.
+func addSSHKey(_ workspace: Workspace) throws {
+    let made = try runProcess(
+        "/usr/bin/ssh-keygen",
+        ["-q", "-t", "ed25519", "-N", "", "-f", workspace.genconf + "/ssh_key"]
+    )
+    guard made.status == 0 else { throw WebTestFailure("ssh-keygen failed: \(made.stderr)") }
 }

@@ -29,6 +29,20 @@ public struct ConfigValidator {
         return (document, result)
     }
 
+    /// Parses `text` as config.yaml (read from `path`, for messages), then validates it.
+    public static func validate(
+        text: String,
+        path: String,
+        stage: ConfigStage,
+        baseDirectory: String
+    ) -> ValidationResult {
+        let (document, problems) = ConfigDocument.parse(text: text, path: path)
+        guard let document, !problems.hasErrors else {
+            return ValidationResult(diagnostics: problems.sortedByPosition(), config: nil)
+        }
+        return ConfigValidator(document: document, stage: stage, baseDirectory: baseDirectory).validate()
+    }
+
     public func validate() -> ValidationResult {
         var run = Run(document: document, stages: stage.includedStages)
         run.checkKeyNames()

@@ -44,4 +44,9 @@ public struct ValidationResult: Sendable {
     public let config: ValidatedConfig?
 
     public var isValid: Bool { config != nil }
+
+    public init(diagnostics: [Diagnostic], config: ValidatedConfig?) {
+        self.diagnostics = diagnostics
+        self.config = config
+    }
 }

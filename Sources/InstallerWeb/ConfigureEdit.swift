@@ -12,11 +12,12 @@ internal import Logging
 /// config.yaml with its comments and layout kept (``ConfigEditor``), validated as the SSH actions
 /// validate it, and written only when the whole config is valid: config.yaml is replaced atomically, and
 /// an invalid one leaves every file as it was. `?validate=true` only validates (the page checks each field
-/// as it is left). A key set to `null` is removed; a secret given back as GET /configure shows it
-/// (`{"set": true}`) is left as it is.
+/// as it is left). A key set to `null` is removed (`ssh_key` and `ip_detect_script`: their files stay);
+/// a secret given back as GET /configure shows it (`{"set": true}`) is left as it is.
 ///
 /// Answers 200 `{"valid": true, "warnings": [...]}` or 400 with DC/OS's `{key: message}` and
-/// `--validate-config --json`'s `valid`, `errors` and `warnings` (lines of the merged file).
+/// `--validate-config --json`'s `valid`, `errors` and `warnings` (lines of the merged file); with
+/// `?validate=true` the same body, always with 200.
 enum ConfigureEdit {
     /// What one post may hold: a form's worth of keys, each value within config.yaml's own limits.
     static let bodyLimits = JSONValue.ParseLimits(
@@ -86,6 +87,7 @@ enum ConfigureEdit {
             }
             switch key {
             case "ssh_key", "ip_detect_script":
+                if value == .null { continue }  // nothing given: the file stays as it is
                 guard let contents = value.stringValue else {
                     return .error(400, "\(key) must be the file's text; nothing was changed.")
                 }
@@ -129,7 +131,8 @@ enum ConfigureEdit {
                 let key = diagnostic.key ?? "config.yaml"
                 if answer[key] == nil { answer[key] = .string(diagnostic.message) }
             }
-            return .json(400, .object(answer))
+            // A check that finds problems has done its job (200); a save that cannot be done is a 400.
+            return .json(validateOnly ? 200 : 400, .object(answer))
         }
         guard !validateOnly else { return .json(200, .object(answer)) }
         do {

@@ -126,6 +126,7 @@ package struct WebAPI: Sendable {
                 }
                 return .now(only(["GET", "POST"], request) { ConfigureView.current(genconf) })
             case "success": return .now(only(["GET"], request) { ConfigureView.success(genconf) })
+            case "logs": return .now(only(["GET"], request) { RunRecordExport.response(genconf) })
             default: return .now(notFound)
             }
         case 2 where rest[0] == "configure":

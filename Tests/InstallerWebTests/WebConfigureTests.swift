@@ -21,7 +21,17 @@ struct WebConfigureTests {
                 body: #"{"cluster_name": "renamed"}"#
             )
             #expect(check.status == 200, "\(check.body)")
+            #expect(check.object["valid"] as? Bool == true)
             #expect(try String(contentsOfFile: workspace.config, encoding: .utf8) == original)
+            let badCheck = try client.request(
+                "POST",
+                "/api/v1/configure?validate=true",
+                headers: client.pageHeaders,
+                body: #"{"ssh_port": 0}"#
+            )
+            #expect(badCheck.status == 200, "a check that finds problems succeeded")
+            #expect(badCheck.object["valid"] as? Bool == false)
+            #expect(badCheck.object["ssh_port"] is String)
 
             let invalid = try client.request(
                 "POST",

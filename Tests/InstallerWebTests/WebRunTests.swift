@@ -203,3 +203,34 @@ struct WebRunTests {
         #expect(whole.hosts.map(\.status) == ["ok", "failed"])
     }
 }
+
+@Suite("Web installer: the run records download")
+struct WebLogsTests {
+    @Test("GET /logs: the newest run of each action, host logs included, secrets and private keys redacted")
+    func logs() async throws {
+        let workspace = try Workspace()
+        let secret = "$6$rounds=656000$VERY-SECRET-HASH"
+        try workspace.appendConfig("superuser_password_hash: '\(secret)'\n")
+        let state = workspace.genconf + "/state"
+        try await withWebServer(genconf: workspace.genconf) { anonymous in
+            let client = try anonymous.loggedIn()
+            #expect(try client.request("GET", "/api/v1/logs").status == 404)
+            let recorder = try WebRunTests.startDeploy(state, runID: "20261206T160000Z-logs")
+            recorder.log(
+                "198.18.0.11",
+                "hash \(secret)\n-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\nafter"
+            )
+            WebRunTests.finish(recorder)
+            await recorder.flush()
+            let logs = try client.request("GET", "/api/v1/logs")
+            #expect(logs.status == 200)
+            #expect(logs.headers["content-disposition"] == "attachment; filename=\"complete.log\"")
+            #expect(logs.body.contains("===== deploy run 20261206T160000Z-logs (failed) ====="))
+            #expect(logs.body.contains("----- hosts/198.18.0.11.log"))
+            #expect(logs.body.contains("after"))
+            #expect(!logs.body.contains("VERY-SECRET-HASH"))
+            #expect(!logs.body.contains("AAAA"))
+            #expect(logs.body.contains("[redacted private key]"))
+        }
+    }
+}

@@ -30,6 +30,10 @@ public struct RunProgress: Sendable, Hashable {
         /// The host's result once finished: a ``HostStatus`` raw value (`ok`, `failed`, `unreachable`...).
         public var status: String?
         public var errorClass: String?
+        /// What happened, in a sentence, once finished (a failure's reason and fix).
+        public var message: String?
+        /// The error checks that failed (name, then what was found and how to fix it).
+        public var failedChecks: [Step] = []
         /// The phase the host is in or finished last (`preflight`, `install`, `postflight`...).
         public var phase: String?
         /// The step running now, or the last one that ran.
@@ -115,6 +119,8 @@ public struct RunProgress: Sendable, Hashable {
                 host.state = .running
                 host.status = nil
                 host.errorClass = nil
+                host.message = nil
+                host.failedChecks = []
                 host.phase = event["phase"]?.stringValue
                 if host.startedAt == nil { host.startedAt = time }
                 host.finishedAt = nil
@@ -136,6 +142,10 @@ public struct RunProgress: Sendable, Hashable {
                 host.state = .finished
                 host.status = event["status"]?.stringValue
                 host.errorClass = event["error_class"]?.stringValue
+                host.message = event["message"]?.stringValue
+                host.failedChecks = (event["failed_checks"]?.arrayValue ?? []).map {
+                    Step(name: $0["name"]?.stringValue ?? "", result: $0["detail"]?.stringValue ?? "")
+                }
                 host.phase = event["phase"]?.stringValue ?? host.phase
                 host.finishedAt = time
             }
@@ -189,6 +199,10 @@ public struct RunProgress: Sendable, Hashable {
                         "state": .string(host.state.rawValue),
                         "status": optional(host.status),
                         "error_class": optional(host.errorClass),
+                        "message": optional(host.message),
+                        "failed_checks": .array(
+                            host.failedChecks.map { .object(["name": .string($0.name), "detail": .string($0.result)]) }
+                        ),
                         "phase": optional(host.phase),
                         "step": optional(host.step),
                         "steps": .array(

@@ -205,6 +205,11 @@ public enum ActionRunner {
             interrupted: interrupted,
             logPaths: logPaths
         )
+        // Each host's final result, as report.json has it: hosts never started (skipped, cancelled) had no
+        // host-finish yet, and the cluster-wide checks may have failed a host after its own finish.
+        for record in records {
+            recorder.journal("host-finish", journalFields(record, phase: request.action.mainPhase, request: request))
+        }
         recorder.journal(
             "run-finish",
             ["result": .string(report.result.rawValue), "exit_code": .int(Int(report.exitCode))]
@@ -241,6 +246,12 @@ public enum ActionRunner {
             "phase": .string(phase.description),
             "status": .string(record.status.rawValue),
             "error_class": record.errorClass.map(JSONValue.string) ?? .null,
+            "message": .string(record.message),
+            "failed_checks": .array(
+                record.checks.filter(\.isFailedError).map {
+                    .object(["name": .string($0.name), "detail": .string($0.detail)])
+                }
+            ),
             "config_id": request.serve.map { .string($0.configID) } ?? .string(""),
             "bundle_sha256": .string(request.bundleSHA256(record.node)),
         ]

@@ -6,6 +6,7 @@ extension WebPage {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>DC/OS installer</title>
+        <link rel="icon" href="data:,">
         <link rel="stylesheet" href="/assets/style.css">
         <script type="module" src="/assets/app.js"></script>
         </head>
@@ -166,6 +167,7 @@ extension WebPage {
                 </select>
               </label>
               <a data-next class="button" hidden>Continue</a>
+              <a href="/api/v1/logs" download="complete.log">Download the run records (secrets redacted)</a>
             </div>
             <progress max="1" value="0" aria-label="Hosts finished"></progress>
             <p class="totals" role="status" aria-live="polite"></p>

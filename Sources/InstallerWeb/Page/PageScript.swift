@@ -121,8 +121,7 @@ extension WebPage {
           const { status, body } = await api("/api/v1/configure?validate=true", {
             method: "POST", body: JSON.stringify(formValues()),
           });
-          if (status === 200) { showErrors({ errors: [] }, only); return true; }
-          if (status === 400 && body.errors) { showErrors(body, only); return false; }
+          if (status === 200 && body.errors) { showErrors(body, only); return body.valid === true; }
           banner(body.error || `Checking failed (HTTP ${status}).`);
           return false;
         }
@@ -215,21 +214,29 @@ extension WebPage {
               const cell = document.createElement("td");
               cell.textContent = text;
               if (index === 2) cell.className = "status";
-              if (index === 2 && host.error_class) {
+              if (index === 2 && host.state === "finished" && host.status !== "ok" && (host.message || host.error_class)) {
                 const detail = document.createElement("p");
                 detail.className = "detail";
-                detail.textContent = host.error_class.replace(/_/g, " ");
+                detail.textContent = host.message || host.error_class.replace(/_/g, " ");
                 cell.append(detail);
+                for (const failed of host.failed_checks || []) {
+                  const item = document.createElement("p");
+                  item.className = "detail";
+                  item.textContent = `${failed.name}: ${failed.detail}`;
+                  cell.append(item);
+                }
               }
               row.append(cell);
             });
             const logCell = document.createElement("td");
-            const button = document.createElement("button");
-            button.type = "button";
-            button.textContent = "Log";
-            button.setAttribute("aria-label", `Log of ${host.host}`);
-            button.addEventListener("click", () => showLog(section.dataset.action, run.run_id, host.host));
-            logCell.append(button);
+            if (host.started_at) {
+              const button = document.createElement("button");
+              button.type = "button";
+              button.textContent = "Log";
+              button.setAttribute("aria-label", `Log of ${host.host}`);
+              button.addEventListener("click", () => showLog(section.dataset.action, run.run_id, host.host));
+              logCell.append(button);
+            }
             row.append(logCell);
             tbody.append(row);
           }

@@ -3,6 +3,7 @@ extension WebPage {
         :root { --fg: #1d2329; --muted: #5b6570; --line: #d3d9de; --bg: #ffffff; --panel: #f5f7f9;
           --accent: #5b3fc4; --ok: #1e7a3c; --bad: #b3261e; --run: #8a5a00; font-size: 16px; }
         * { box-sizing: border-box; }
+        [hidden] { display: none !important; }
         body { margin: 0; font-family: system-ui, sans-serif; color: var(--fg); background: var(--bg); line-height: 1.45; }
         header { display: flex; align-items: baseline; gap: 1rem; padding: .75rem 1.5rem; border-bottom: 1px solid var(--line); }
         header h1 { font-size: 1.25rem; margin: 0; }
@@ -46,7 +47,7 @@ extension WebPage {
         tr[data-status="ok"] td.status { color: var(--ok); }
         tr[data-status="failed"] td.status, tr[data-status="unreachable"] td.status, tr[data-status="timeout"] td.status { color: var(--bad); }
         tr[data-status="running"] td.status { color: var(--run); }
-        td .detail { color: var(--bad); font-size: .85rem; margin: .2rem 0 0; }
+        td .detail { color: var(--bad); font-size: .85rem; font-weight: 400; margin: .2rem 0 0; }
         .notes { color: var(--muted); font-size: .9rem; }
         dialog { width: min(60rem, 95vw); max-height: 85vh; border: 1px solid var(--line); border-radius: 6px; }
         dialog pre { max-height: 60vh; overflow: auto; background: var(--panel); padding: .75rem; font-size: .8rem; white-space: pre-wrap; }

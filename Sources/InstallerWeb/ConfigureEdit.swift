@@ -149,4 +149,59 @@ enum ConfigureEdit {
         }
         return .json(200, .object(answer))
     }
+
+    // MARK: - The advanced view: the whole file
+
+    /// What a secret's value reads as in the advanced view.
+    static let mask = "********"
+
+    /// `GET /configure/yaml`: `{"yaml": text}`, config.yaml as written, but every secret key's value
+    /// replaced by the mask (its line only changes). `{"yaml": ""}` when there is no config.yaml.
+    static func maskedText(_ genconf: GenconfOptions) -> WebResponse {
+        let text = FileReader.text(genconf.configPath, limit: ConfigLimits.maximumFileBytes) ?? ""
+        let document = ConfigDocument.parse(text: text, path: genconf.configPath).document
+        let secrets = (document?.entries ?? []).filter { ConfigValidator.holdsSecret($0.key) && $0.value.json != .null }
+        let masked = ConfigEditor.apply(secrets.map { .set($0.key, .string(mask)) }, to: text)
+        return .json(200, .object(["yaml": .string(masked), "masked_keys": .array(secrets.map { .string($0.key) })]))
+    }
+
+    /// `POST /configure/yaml` with `{"yaml": text}`: the whole file from the advanced view. A secret key
+    /// whose value is still the mask keeps its saved value. Validated as ``post(_:body:validateOnly:)``
+    /// does and written atomically only when valid; errors carry the posted text's lines.
+    static func postText(_ genconf: GenconfOptions, body: [UInt8], validateOnly: Bool) -> WebResponse {
+        guard
+            let posted = JSONValue.parse(String(decoding: body, as: UTF8.self), limits: bodyLimits)?["yaml"]?
+                .stringValue
+        else {
+            return .error(400, "The body must be {\"yaml\": \"<the whole config.yaml>\"}; nothing was changed.")
+        }
+        let current = FileReader.text(genconf.configPath, limit: ConfigLimits.maximumFileBytes) ?? ""
+        let saved = ConfigDocument.parse(text: current, path: genconf.configPath).document?.entries ?? []
+        let postedEntries = ConfigDocument.parse(text: posted, path: genconf.configPath).document?.entries ?? []
+        var restore: [ConfigEditor.Edit] = []
+        for entry in postedEntries where ConfigValidator.holdsSecret(entry.key) && entry.value.json == .string(mask) {
+            guard let original = saved.last(where: { $0.key == entry.key }) else { continue }
+            restore.append(.set(entry.key, original.value.json))
+        }
+        let text = ConfigEditor.apply(restore, to: posted)
+        let result = validate(text, genconf: genconf)
+        guard case .object(var answer) = result.diagnostics.validationJSON(valid: result.isValid) else {
+            return .error(500, "Validation gave no result.")
+        }
+        guard result.isValid else {
+            for diagnostic in result.diagnostics.errors {
+                let key = diagnostic.key ?? "config.yaml"
+                if answer[key] == nil { answer[key] = .string(diagnostic.message) }
+            }
+            return .json(validateOnly ? 200 : 400, .object(answer))
+        }
+        guard !validateOnly else { return .json(200, .object(answer)) }
+        do {
+            let mode = FileReader.permissions(genconf.configPath).map { $0.mode & 0o777 } ?? 0o644
+            try FileWriter.replace(genconf.configPath, bytes: Array(text.utf8), mode: mode)
+        } catch {
+            return .error(500, "\(error)")
+        }
+        return .json(200, .object(answer))
+    }
 }

@@ -111,4 +111,19 @@ enum ConfigureView {
             ])
         )
     }
+
+    /// An uninstall needs `{"confirm": "<cluster_name>"}`, the name typed by the operator; nil when given.
+    static func uninstallRefusal(_ genconf: GenconfOptions, body: [UInt8]) -> WebResponse? {
+        let (document, _) = ConfigDocument.load(path: genconf.configPath)
+        let name = document?.entries.last { $0.key == "cluster_name" }?.value.json.stringValue ?? ""
+        let typed = JSONValue.parse(String(decoding: body, as: UTF8.self), limits: .configValue)?["confirm"]?
+            .stringValue
+        guard !name.isEmpty, typed == name else {
+            return .error(
+                400,
+                "Uninstall removes DC/OS from every node: confirm with {\"confirm\": \"<cluster_name>\"}, the cluster's name as config.yaml has it. Nothing was changed."
+            )
+        }
+        return nil
+    }
 }

@@ -27,8 +27,8 @@ package struct WebAPI: Sendable {
         }
     }
 
-    /// The actions the DC/OS API names, in its order.
-    package static let actionKinds: [ActionKind] = [.preflight, .deploy, .postflight]
+    /// The actions the DC/OS API names, in its order, and uninstall (behind a typed confirmation).
+    package static let actionKinds: [ActionKind] = [.preflight, .deploy, .postflight, .uninstall]
 
     package let genconf: GenconfOptions
     package let version: Version
@@ -132,6 +132,12 @@ package struct WebAPI: Sendable {
         case 2 where rest[0] == "configure":
             switch rest[1] {
             case "status": return .now(only(["GET"], request) { ConfigureView.status(genconf) })
+            case "yaml":
+                if request.method == "POST" {
+                    let validateOnly = ["true", "1"].contains(request.query["validate"] ?? "")
+                    return .now(ConfigureEdit.postText(genconf, body: request.body, validateOnly: validateOnly))
+                }
+                return .now(only(["GET", "POST"], request) { ConfigureEdit.maskedText(genconf) })
             case "type": return .now(only(["GET"], request) { ConfigureView.type(genconf) })
             default: return .now(notFound)
             }
@@ -177,6 +183,9 @@ package struct WebAPI: Sendable {
     /// newer than genconf/serve/, as DC/OS did). A deploy that already ran is not run again unless `retry`
     /// (JSON `{"retry": true}`, form or query `retry=true`) asks to redo the hosts that did not finish ok.
     private func startAction(_ action: ActionKind, _ request: WebRequest) -> Answer {
+        if action == .uninstall, let refusal = ConfigureView.uninstallRefusal(genconf, body: request.body) {
+            return .now(refusal)
+        }
         let retry = Self.flag("retry", in: request)
         var retried: [String]?
         if action == .deploy, let previous = RunProgress.newest(stateDirectory: stateDirectory, action: .deploy) {

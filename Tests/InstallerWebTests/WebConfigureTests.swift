@@ -209,3 +209,74 @@ struct ConfigEditorTests {
         #expect(ConfigEditor.apply([.set("a", .int(1)), .remove("b")], to: "") == "a: 1\n")
     }
 }
+
+@Suite("Web installer: the advanced view's whole file, and uninstall's confirmation")
+struct WebAdvancedTests {
+    @Test(
+        "GET /configure/yaml masks secrets; POST keeps a masked secret, validates the whole file, writes it atomically"
+    )
+    func yaml() async throws {
+        let workspace = try Workspace()
+        try addSSHKey(workspace)
+        let secret = "$6$rounds=656000$HIDDEN-HASH"
+        try workspace.appendConfig("superuser_password_hash: '\(secret)'\n")
+        try await withWebServer(genconf: workspace.genconf) { anonymous in
+            let client = try anonymous.loggedIn()
+            let read = try client.request("GET", "/api/v1/configure/yaml")
+            let text = try #require(read.object["yaml"] as? String)
+            #expect(!text.contains("HIDDEN-HASH"))
+            #expect(text.contains("superuser_password_hash: \"********\""))
+            #expect(text.hasPrefix("# DC/OS cluster configuration"))
+            func post(_ yaml: String, validate: Bool = false) throws -> WebTestResponse {
+                let body = String(decoding: try JSONSerialization.data(withJSONObject: ["yaml": yaml]), as: UTF8.self)
+                return try client.request(
+                    "POST",
+                    "/api/v1/configure/yaml" + (validate ? "?validate=true" : ""),
+                    headers: client.pageHeaders,
+                    body: body
+                )
+            }
+            let broken = text.replacingOccurrences(of: "ssh_port: 22", with: "ssh_port: 0")
+            let check = try post(broken, validate: true)
+            #expect(check.status == 200)
+            #expect(check.object["valid"] as? Bool == false)
+            let errors = try #require(check.object["errors"] as? [[String: Any]])
+            let port = try #require(errors.first { $0["key"] as? String == "ssh_port" })
+            let line = try #require(port["line"] as? Int)
+            #expect(broken.split(separator: "\n", omittingEmptySubsequences: false)[line - 1].hasPrefix("ssh_port: 0"))
+            #expect(try post(broken).status == 400)
+            #expect(!(try String(contentsOfFile: workspace.config, encoding: .utf8)).contains("ssh_port: 0"))
+
+            let renamed = text.replacingOccurrences(of: "cluster_name: example-cluster", with: "cluster_name: edited")
+            let saved = try post(renamed)
+            #expect(saved.status == 200, "\(saved.body)")
+            let written = try String(contentsOfFile: workspace.config, encoding: .utf8)
+            #expect(written.contains("cluster_name: edited"))
+            #expect(written.contains("HIDDEN-HASH"), "the masked secret kept its value")
+            #expect(!written.contains("********"))
+            #expect(try post("not: [closed").status == 400)
+        }
+    }
+
+    @Test("POST /action/uninstall needs the cluster's name typed; nothing runs without it")
+    func uninstallConfirmation() async throws {
+        let workspace = try Workspace()
+        try await withWebServer(genconf: workspace.genconf) { anonymous in
+            let client = try anonymous.loggedIn()
+            for body in ["{}", #"{"confirm": "wrong"}"#, #"{"confirm": "example"}"#] {
+                let refused = try client.request(
+                    "POST",
+                    "/api/v1/action/uninstall",
+                    headers: client.pageHeaders,
+                    body: body
+                )
+                #expect(refused.status == 400, "\(body)")
+                #expect((refused.object["error"] as? String)?.contains("cluster_name") == true)
+            }
+            #expect(!FileManager.default.fileExists(atPath: workspace.genconf + "/state"))
+            let state = try client.request("GET", "/api/v1/action/uninstall")
+            #expect(state.status == 200)
+            #expect(state.object.isEmpty)
+        }
+    }
+}

@@ -1,18 +1,21 @@
 """The web installer in a real browser (Debian's chromium, driven by Playwright) against real hosts.
 
-Run by scripts/e2e-web: e2e_web.py LOGIN_URL SCREENSHOTS FACTS_JSON. FACTS_JSON names the testbed:
+Run by scripts/e2e-web: e2e_web.py install|uninstall LOGIN_URL SCREENSHOTS FACTS_JSON. `install` logs in
+with the one-time link and keeps the session in FACTS["session_file"]; `uninstall` reuses it. FACTS_JSON
+names the testbed:
 masters, agents, public agents, the bootstrap URL, the SSH key file, the ip-detect script, and the shell
 commands that inject an agent failure and heal it. Prints one "ok"/"FAIL" line per check; exits 1 when
 any failed. Every page is saved as a screenshot in SCREENSHOTS.
 """
 import json
+import re
 import subprocess
 import sys
 import time
 
 from playwright.sync_api import expect, sync_playwright
 
-LOGIN, SHOTS, FACTS = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3]))
+MODE, LOGIN, SHOTS, FACTS = sys.argv[1], sys.argv[2], sys.argv[3], json.load(open(sys.argv[4]))
 failed = 0
 
 
@@ -56,9 +59,35 @@ def statuses(page, section):
         "cells => cells.map(c => c.firstChild.textContent)")
 
 
+def uninstall(browser):
+    """Uninstall from the page, behind the typed cluster name, with the session of the install phase."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, storage_state=FACTS["session_file"])
+    page = context.new_page()
+    base = LOGIN.split("/login")[0]
+    page.goto(f"{base}/#uninstall")
+    button = page.locator("#uninstall [data-start]")
+    expect(button).to_be_visible()
+    check("uninstall is disabled until the cluster name is typed", button.is_disabled())
+    page.fill("#uninstall-confirm", "web-testbe")
+    check("a wrong name keeps it disabled", button.is_disabled())
+    page.fill("#uninstall-confirm", "web-testbed")
+    check("the right name enables it", button.is_enabled())
+    shot(page, "11-uninstall-confirm")
+    run = start(page, "uninstall")
+    totals = wait_finished(page, "uninstall", run, 600)
+    check(f"uninstall finished ok: {totals}", "finished: ok" in totals)
+    shot(page, "12-uninstalled")
+    context.close()
+
+
 with sync_playwright() as playwright:
     browser = playwright.chromium.launch(executable_path=FACTS["chromium"], args=["--no-sandbox"])
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    if MODE == "uninstall":
+        uninstall(browser)
+        browser.close()
+        sys.exit(1 if failed else 0)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
     console_errors = []
     page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
 
@@ -200,7 +229,32 @@ with sync_playwright() as playwright:
         width = page.evaluate("() => document.documentElement.scrollWidth")
         check(f"the {view} page fits 800 px (scroll width {width})", width <= 800)
         shot(page, f"09-{view}-800px")
+    # The advanced view: the whole file, a mistake shown on its line, nothing saved until it is fixed.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/#advanced")
+    expect(page.locator("#yaml")).to_have_value(re.compile("cluster_name"))
+    original = page.input_value("#yaml")
+    check("the advanced view shows config.yaml with its comment", original.startswith("# DC/OS cluster configuration"))
+    page.fill("#yaml", original.replace('ssh_port: 22', 'ssh_port: 0'))
+    page.click("#yaml-check")
+    problem = page.locator("#yaml-errors button").first
+    expect(problem).to_contain_text("ssh_port")
+    label = problem.inner_text()
+    check(f"a mistake in the file is listed with its line: {label!r}", label.startswith("line "))
+    problem.click()
+    selected = page.evaluate("() => { const a = document.querySelector('#yaml'); return a.value.slice(a.selectionStart, a.selectionEnd); }")
+    check(f"clicking it selects that line ({selected!r})", selected.startswith("ssh_port: 0"))
+    shot(page, "10-advanced-error")
+    page.click("#yaml-save")
+    expect(page.locator("#banner")).to_contain_text("nothing was saved")
+    console_errors.clear()  # that refused save's 400 was expected
+    page.fill("#yaml", original + "# edited in the advanced view\n")
+    page.click("#yaml-save")
+    expect(page.locator("#banner")).to_contain_text("Saved genconf/config.yaml")
+    check("the fixed file is saved", "# edited in the advanced view" in open(FACTS["config"]).read())
+
     check(f"no console errors ({console_errors[:3]})", not console_errors)
+    context.storage_state(path=FACTS["session_file"])
     browser.close()
 
 sys.exit(1 if failed else 0)

@@ -22,6 +22,8 @@ extension WebPage {
             <li><a href="#deploy">3. Deploy</a></li>
             <li><a href="#postflight">4. Postflight</a></li>
             <li><a href="#success">5. Success</a></li>
+            <li class="aside"><a href="#advanced">Edit config.yaml</a></li>
+            <li><a href="#uninstall">Uninstall…</a></li>
           </ol>
         </nav>
         <main>
@@ -133,11 +135,37 @@ extension WebPage {
                 </div>
               </fieldset>
               <p class="error" id="other-errors" role="alert"></p>
+              <p class="muted">Other keys: <a href="#advanced">edit the whole config.yaml</a> (secrets stay hidden).</p>
               <div class="buttons">
                 <button type="button" id="validate">Check</button>
                 <button type="submit" class="primary">Save and continue to preflight</button>
               </div>
             </form>
+          </section>
+
+          <section id="advanced" data-view hidden aria-labelledby="advanced-title">
+            <h2 id="advanced-title">Edit config.yaml</h2>
+            <p class="muted">The whole file, as it is on the bootstrap node. Secret values show as
+            <code>********</code> and keep their saved value unless you replace them. Nothing is saved until
+            the whole file is valid.</p>
+            <div class="field">
+              <label for="yaml">genconf/config.yaml</label>
+              <textarea id="yaml" rows="24" spellcheck="false" aria-describedby="yaml-errors"></textarea>
+            </div>
+            <ol id="yaml-errors" class="problems" aria-live="polite"></ol>
+            <div class="buttons">
+              <button type="button" id="yaml-check">Check</button>
+              <button type="button" class="primary" id="yaml-save">Save</button>
+            </div>
+          </section>
+
+          <section id="uninstall" data-view data-action="uninstall" hidden aria-labelledby="uninstall-title">
+            <h2 id="uninstall-title">Uninstall</h2>
+            <p>Removes DC/OS from every node of the cluster: its services, files and data. This cannot be undone.</p>
+            <div class="field">
+              <label for="uninstall-confirm">Type the cluster name (<span id="uninstall-name"></span>) to confirm</label>
+              <input id="uninstall-confirm" type="text" autocomplete="off">
+            </div>
           </section>
 
           <section id="preflight" data-view data-action="preflight" hidden aria-labelledby="preflight-title">

@@ -32,7 +32,8 @@ extension WebPage {
 
         // --- Views -------------------------------------------------------------------------------------
 
-        const views = ["setup", "preflight", "deploy", "postflight", "success"];
+        const views = ["setup", "preflight", "deploy", "postflight", "success", "advanced", "uninstall"];
+        let clusterName = "";
         function show(name) {
           if (!views.includes(name)) name = "setup";
           for (const section of $$("[data-view]")) section.hidden = section.id !== name;
@@ -44,6 +45,7 @@ extension WebPage {
           const section = $("#" + name);
           if (section.dataset.action) openAction(section);
           if (name === "success") loadSuccess();
+          if (name === "advanced") loadYaml();
           const heading = $("h2", section);
           if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
         }
@@ -59,6 +61,8 @@ extension WebPage {
         let sshKeySet = false;
 
         function fillForm(config) {
+          clusterName = typeof config.cluster_name === "string" ? config.cluster_name : "";
+          $("#uninstall-name").textContent = clusterName || "not set yet";
           for (const key of formKeys) {
             const field = $("#" + key);
             const value = config[key];
@@ -132,6 +136,7 @@ extension WebPage {
           if (status === 200) {
             showErrors({ errors: [] });
             sshKeySet = sshKeySet || !!$("#ssh_key").value.trim();
+            fillForm((await api("/api/v1/configure")).body);
             location.hash = "#preflight";
             return;
           }
@@ -253,9 +258,10 @@ extension WebPage {
           }));
           const failed = hosts.some((host) => host.state === "finished" && host.status !== "ok");
           $("[data-retry]", section).hidden = !(run.finished && failed && section.dataset.action === "deploy");
-          $("[data-start]", section).disabled = !run.finished;
+          $("[data-start]", section).disabled = !run.finished
+            || (section.dataset.action === "uninstall" && $("#uninstall-confirm").value !== clusterName);
           const nextLink = $("[data-next]", section);
-          nextLink.hidden = !(run.finished && run.result === "ok");
+          if (nextLink) nextLink.hidden = !(run.finished && run.result === "ok");
         }
 
         function follow(section) {
@@ -277,8 +283,19 @@ extension WebPage {
             $("[data-retry]", section).addEventListener("click", () => start(section, true));
             $("[data-filter]", section).addEventListener("change", () => refresh(section));
             const nextLink = $("[data-next]", section);
-            nextLink.href = "#" + next[action];
-            nextLink.textContent = `Continue to ${next[action]}`;
+            if (next[action]) {
+              nextLink.href = "#" + next[action];
+              nextLink.textContent = `Continue to ${next[action]}`;
+            } else {
+              nextLink.remove();
+            }
+            if (action === "uninstall") {
+              const button = $("[data-start]", section);
+              button.textContent = "Uninstall DC/OS from every node";
+              const gate = () => { button.disabled = $("#uninstall-confirm").value !== clusterName || !clusterName; };
+              $("#uninstall-confirm").addEventListener("input", gate);
+              gate();
+            }
           }
           await refresh(section);
         }
@@ -294,9 +311,8 @@ extension WebPage {
           const action = section.dataset.action;
           banner("");
           $("[data-start]", section).disabled = true;
-          const { status, body } = await api(`/api/v1/action/${action}`, {
-            method: "POST", body: JSON.stringify(retry ? { retry: true } : {}),
-          });
+          const payload = action === "uninstall" ? { confirm: $("#uninstall-confirm").value } : retry ? { retry: true } : {};
+          const { status, body } = await api(`/api/v1/action/${action}`, { method: "POST", body: JSON.stringify(payload) });
           if (status === 200 && body.run_id && !String(body.status).includes("skipping")) {
             banner(`${action} started (run ${body.run_id}).`, "info");
             follow(section);
@@ -332,6 +348,56 @@ extension WebPage {
             + `${body.agent_count} agent${body.agent_count === 1 ? "" : "s"}. Open the cluster at `, link, ".");
         }
 
+        // --- Advanced: the whole config.yaml ----------------------------------------------------------
+
+        async function loadYaml() {
+          const { status, body } = await api("/api/v1/configure/yaml");
+          if (status === 200) $("#yaml").value = body.yaml;
+          $("#yaml-errors").replaceChildren();
+        }
+
+        function goToLine(line) {
+          const area = $("#yaml");
+          const lines = area.value.split("\n");
+          const start = lines.slice(0, line - 1).reduce((sum, text) => sum + text.length + 1, 0);
+          area.focus();
+          area.setSelectionRange(start, start + (lines[line - 1] || "").length);
+        }
+
+        function showYamlErrors(body) {
+          const list = $("#yaml-errors");
+          list.replaceChildren(...(body.errors || []).map((error) => {
+            const item = document.createElement("li");
+            const text = `${error.line ? `line ${error.line}: ` : ""}${error.key ? error.key + ": " : ""}${error.message}`;
+            if (error.line) {
+              const button = document.createElement("button");
+              button.type = "button";
+              button.textContent = text;
+              button.addEventListener("click", () => goToLine(error.line));
+              item.append(button);
+            } else {
+              item.textContent = text;
+            }
+            return item;
+          }));
+          return (body.errors || []).length;
+        }
+
+        async function sendYaml(validateOnly) {
+          const { status, body } = await api(`/api/v1/configure/yaml${validateOnly ? "?validate=true" : ""}`, {
+            method: "POST", body: JSON.stringify({ yaml: $("#yaml").value }),
+          });
+          const count = body.errors ? showYamlErrors(body) : 0;
+          if (status === 200 && body.valid) {
+            banner(validateOnly ? "config.yaml is valid." : "Saved genconf/config.yaml.", "info");
+            if (!validateOnly) fillForm((await api("/api/v1/configure")).body);
+          } else if (body.errors) {
+            banner(`${count} problem${count === 1 ? "" : "s"} in config.yaml${validateOnly ? "" : "; nothing was saved"}.`);
+          } else {
+            banner(body.error || `HTTP ${status}`);
+          }
+        }
+
         // --- Start -------------------------------------------------------------------------------------
 
         async function main() {
@@ -345,6 +411,8 @@ extension WebPage {
           const version = await api("/api/v1/version");
           $("#version").textContent = `DC/OS ${version.body.version} · installer ${version.body.installer_version}`;
           setupForm();
+          $("#yaml-check").addEventListener("click", () => sendYaml(true));
+          $("#yaml-save").addEventListener("click", () => sendYaml(false));
           const config = await api("/api/v1/configure");
           fillForm(config.body);
           window.addEventListener("hashchange", () => show(location.hash.slice(1)));

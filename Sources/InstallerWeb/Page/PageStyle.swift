@@ -49,6 +49,10 @@ extension WebPage {
         tr[data-status="running"] td.status { color: var(--run); }
         td .detail { color: var(--bad); font-size: .85rem; font-weight: 400; margin: .2rem 0 0; }
         .notes { color: var(--muted); font-size: .9rem; }
+        nav li.aside { margin-left: auto; }
+        .problems { padding-left: 1.25rem; }
+        .problems button { border: 0; background: none; color: var(--bad); padding: .1rem 0; text-align: left; }
+        #yaml { min-height: 24rem; }
         dialog { width: min(60rem, 95vw); max-height: 85vh; border: 1px solid var(--line); border-radius: 6px; }
         dialog pre { max-height: 60vh; overflow: auto; background: var(--panel); padding: .75rem; font-size: .8rem; white-space: pre-wrap; }
         code { background: var(--panel); padding: 0 .2rem; border-radius: 3px; }

@@ -22,22 +22,7 @@ public enum BootstrapServer {
         let server = try await RunningServer.start(configuration, logger: logger)
         onListening(server.url)
 
-        let (stopRequests, stop) = AsyncStream.makeStream(of: String.self)
-        server.listener.closeFuture.whenComplete { _ in stop.yield("the listening socket closed") }
-        let reason = await withTaskGroup(of: Void.self) { group in
-            if let signals {
-                group.addTask {
-                    for await signal in signals {
-                        stop.yield("received \(signal)")
-                        return
-                    }
-                }
-            }
-            var iterator = stopRequests.makeAsyncIterator()
-            let reason = await iterator.next() ?? "the serving task was cancelled"
-            group.cancelAll()
-            return reason
-        }
+        let reason = await Listening.stopReason(listener: server.listener, signals: signals)
         await server.shutdown(reason: reason)
     }
 }
@@ -247,6 +232,27 @@ private final class OverCapacityHandler: ChannelInboundHandler {
 /// Binding a listener, for the bootstrap server and the web installer: the socket address, errors that say what
 /// to do, and the TLS context from --tls-cert/--tls-key.
 package enum Listening {
+    /// Waits until the server must stop and says why: a signal of `signals`, the listening socket closed,
+    /// or the calling task cancelled.
+    package static func stopReason(listener: any Channel, signals: UnixSignalsSequence?) async -> String {
+        let (stopRequests, stop) = AsyncStream.makeStream(of: String.self)
+        listener.closeFuture.whenComplete { _ in stop.yield("the listening socket closed") }
+        return await withTaskGroup(of: Void.self) { group in
+            if let signals {
+                group.addTask {
+                    for await signal in signals {
+                        stop.yield("received \(signal)")
+                        return
+                    }
+                }
+            }
+            var iterator = stopRequests.makeAsyncIterator()
+            let reason = await iterator.next() ?? "the serving task was cancelled"
+            group.cancelAll()
+            return reason
+        }
+    }
+
     package static func socketAddress(bind: String, port: Int) throws -> SocketAddress {
         guard (0...65535).contains(port) else {
             throw ServeError(

@@ -352,8 +352,17 @@ package struct WebAPI: Sendable {
     }
 
     /// Server-Sent Events of the newest run of `action` (or run `runID`): a `progress` event with the
-    /// run's JSON at once and at every change, `end` when it finished. 404 when there is no such run.
+    /// run's JSON at once and at every change, `end` when it finished. 404 when there is no such run; a
+    /// run id just returned by `POST /action/<name>` may not have its journal yet: the stream waits for it
+    /// (``WebLimits/runAppearance``).
     private func actionEvents(_ action: ActionKind, runID: String?) -> WebResponse {
+        if let runID, Self.isRunID(runID), RunProgress.load(runDirectory: stateDirectory + "/" + runID) == nil {
+            return WebResponse(
+                status: 200,
+                headers: [("Content-Type", "text/event-stream; charset=utf-8")],
+                body: .run(stateDirectory + "/" + runID)
+            )
+        }
         switch progress(action, runID: runID) {
         case .refused(let refusal): return refusal
         case .found(nil): return .error(404, "No \(action.rawValue) run yet in genconf/state/.")

@@ -109,6 +109,8 @@ package struct WebLimits: Sendable {
     package var maximumConnectionsPerClient = 32
     /// An event stream sends a comment this often, so proxies and browsers keep it open.
     package var heartbeat = Duration.seconds(15)
+    /// How long an event stream waits for a run's journal to begin (a run just started) before it ends.
+    package var runAppearance = Duration.seconds(60)
     /// How often an event stream looks at the journal.
     package var journalPoll = Duration.milliseconds(250)
 

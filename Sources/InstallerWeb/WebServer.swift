@@ -95,22 +95,7 @@ package enum WebServer {
         let scheme = sslContext == nil ? "http" : "https"
         onListening(host.contains(":") ? "\(scheme)://[\(host)]:\(port)" : "\(scheme)://\(host):\(port)")
 
-        let (stopRequests, stop) = AsyncStream.makeStream(of: String.self)
-        listener.closeFuture.whenComplete { _ in stop.yield("the listening socket closed") }
-        let reason = await withTaskGroup(of: Void.self) { group in
-            if let signals {
-                group.addTask {
-                    for await signal in signals {
-                        stop.yield("received \(signal)")
-                        return
-                    }
-                }
-            }
-            var iterator = stopRequests.makeAsyncIterator()
-            let reason = await iterator.next() ?? "the serving task was cancelled"
-            group.cancelAll()
-            return reason
-        }
+        let reason = await Listening.stopReason(listener: listener, signals: signals)
         logger.info("Stopping the web installer: \(reason).")
         try? await listener.close()
         registry.beginShutdown()
@@ -338,13 +323,19 @@ private final class WebConnectionHandler: ChannelInboundHandler {
                 }
                 return
             }
-            follow(RunFollower(runDirectory: directory), lastSent: .now(), context: context)
+            let now = NIODeadline.now()
+            follow(RunFollower(runDirectory: directory), lastSent: now, startedAt: now, context: context)
         }
     }
 
     /// One step of an event stream: reads what the journal gained (on the thread pool), sends `progress`
     /// when it changed, a heartbeat comment when nothing was sent for a while, `end` when the run finished.
-    private func follow(_ follower: RunFollower, lastSent: NIODeadline, context: ChannelHandlerContext) {
+    private func follow(
+        _ follower: RunFollower,
+        lastSent: NIODeadline,
+        startedAt: NIODeadline,
+        context: ChannelHandlerContext
+    ) {
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let limits = self.limits
         threadPool.runIfActive(eventLoop: context.eventLoop) { () -> (RunFollower, Bool) in
@@ -364,8 +355,12 @@ private final class WebConnectionHandler: ChannelInboundHandler {
             } else if now - lastSent >= .nanoseconds(Int64(limits.heartbeat.nanoseconds)) {
                 text += ": still here\n\n"
             }
-            let finished = follower.progress?.isFinished ?? false
-            if finished { text += "event: end\ndata: {}\n\n" }
+            // A run that never began (its process failed before the journal's first line) ends the stream.
+            let neverBegan =
+                follower.progress == nil && now - startedAt >= .nanoseconds(Int64(limits.runAppearance.nanoseconds))
+            let finished = (follower.progress?.isFinished ?? false) || neverBegan
+            if neverBegan { text += "event: end\ndata: {\"error\": \"the run did not begin\"}\n\n" }
+            if finished && !neverBegan { text += "event: end\ndata: {}\n\n" }
             let sent = text.isEmpty ? lastSent : now
             if !text.isEmpty {
                 context.writeAndFlush(
@@ -382,7 +377,7 @@ private final class WebConnectionHandler: ChannelInboundHandler {
             context.eventLoop.scheduleTask(in: .nanoseconds(Int64(limits.journalPoll.nanoseconds))) {
                 let (handler, context) = loopBound.value
                 guard case .responding = handler.state else { return }
-                handler.follow(follower, lastSent: sent, context: context)
+                handler.follow(follower, lastSent: sent, startedAt: startedAt, context: context)
             }
         }
     }

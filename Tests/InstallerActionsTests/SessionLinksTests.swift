@@ -22,7 +22,8 @@ struct SessionLinksTests {
             user: user,
             authentication: .privateKey(path: sshd.clientKey),
             knownHostsFile: workspace.root + "/known_hosts",
-            timeouts: SSHTimeouts(connect: .seconds(5), handshake: .seconds(10))
+            // Loopback answers at once; the margin is for a machine loaded by parallel tests (CI).
+            timeouts: SSHTimeouts(connect: .seconds(20), handshake: .seconds(30))
         )
     }
 

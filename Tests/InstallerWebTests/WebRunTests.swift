@@ -7,7 +7,7 @@ import Testing
 @testable import InstallerWeb
 
 /// Run records written by the real RunRecorder, as an action run writes them, read through the API.
-@Suite("Web installer API: run records, the running action, Server-Sent Events")
+@Suite("Web installer API: run records, the running action, Server-Sent Events", .stopsProcesses)
 struct WebRunTests {
     /// A deploy run's first events: run-start with two hosts, the master running its install.
     static func startDeploy(_ stateDirectory: String, runID: String) throws -> RunRecorder {
@@ -181,6 +181,49 @@ struct WebRunTests {
             #expect(again.status == 0)
             #expect(again.stdout.components(separatedBy: "event: progress").count == 2, "one progress event")
             #expect(again.stdout.hasSuffix("event: end\ndata: {}\n\n"))
+        }
+    }
+
+    @Test("events for a run id just started wait for its journal; one that never begins ends the stream")
+    func eventsOfARunNotBegunYet() async throws {
+        let workspace = try Workspace()
+        let state = workspace.genconf + "/state"
+        var limits = WebLimits()
+        limits.journalPoll = .milliseconds(50)
+        limits.runAppearance = .seconds(5)
+        try await withWebServer(genconf: workspace.genconf, limits: limits) { anonymous in
+            let client = try anonymous.loggedIn()
+            let cookie = "Cookie: \(WebSessions.cookieName)=\(client.cookie ?? "")"
+            // curl runs on its own (posix_spawn), not on a cooperative thread, while the run begins.
+            let out = workspace.root + "/events.txt"
+            let curl = try spawnProcess(
+                "/usr/bin/curl",
+                [
+                    "-sS", "-N", "--max-time", "20", "-H", cookie,
+                    client.base + "/api/v1/action/deploy/events?run=20261206T170000Z-late",
+                ],
+                stdout: out
+            )
+            try await Task.sleep(for: .milliseconds(500))
+            let recorder = try Self.startDeploy(state, runID: "20261206T170000Z-late")
+            Self.finish(recorder)
+            await recorder.flush()
+            #expect(await waitForProcessExit(curl) == 0)
+            let stream = try String(contentsOfFile: out, encoding: .utf8)
+            #expect(stream.contains("20261206T170000Z-late"))
+            #expect(stream.hasSuffix("event: end\ndata: {}\n\n"), "\(stream.suffix(200))")
+
+            let never = try runProcess(
+                "/usr/bin/curl",
+                [
+                    "-sS", "-N", "--max-time", "20", "-H", cookie,
+                    client.base + "/api/v1/action/deploy/events?run=20261206T180000Z-none",
+                ]
+            )
+            #expect(
+                never.stdout.hasSuffix("event: end\ndata: {\"error\": \"the run did not begin\"}\n\n"),
+                "\(never.stdout)"
+            )
         }
     }
 

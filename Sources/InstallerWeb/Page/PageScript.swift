@@ -264,10 +264,11 @@ extension WebPage {
           if (nextLink) nextLink.hidden = !(run.finished && run.result === "ok");
         }
 
-        function follow(section) {
+        function follow(section, runId) {
           const action = section.dataset.action;
           if (streams[action]) streams[action].close();
-          const source = new EventSource(`/api/v1/action/${action}/events`);
+          const query = runId ? `?run=${encodeURIComponent(runId)}` : "";
+          const source = new EventSource(`/api/v1/action/${action}/events${query}`);
           streams[action] = source;
           source.addEventListener("progress", (event) => render(section, JSON.parse(event.data)));
           source.addEventListener("end", () => { source.close(); delete streams[action]; });
@@ -315,7 +316,7 @@ extension WebPage {
           const { status, body } = await api(`/api/v1/action/${action}`, { method: "POST", body: JSON.stringify(payload) });
           if (status === 200 && body.run_id && !String(body.status).includes("skipping")) {
             banner(`${action} started (run ${body.run_id}).`, "info");
-            follow(section);
+            follow(section, body.run_id);
             return;
           }
           $("[data-start]", section).disabled = false;

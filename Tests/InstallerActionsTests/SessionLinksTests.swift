@@ -80,19 +80,9 @@ struct SessionLinksTests {
         #expect(sshd.logins == 1)
 
         // A port held by a socket that does not listen: connecting is refused, and nobody else can take it.
-        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(holder) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(holder, $0, length) == 0 && getsockname(holder, $0, &length) == 0
-            }
-        }
-        try #require(bound)
-        let closed = Self.target(workspace, sshd, port: Int(UInt16(bigEndian: address.sin_port)))
+        let holder = try RefusingPort()
+        defer { holder.close() }
+        let closed = Self.target(workspace, sshd, port: holder.port)
         await #expect {
             try await links.withSession(closed) { _ throws(SSHError) in }
         } throws: { error in

@@ -37,7 +37,9 @@ final class FleetTests {
             }
         }
         // One host that refuses and one command that fails must not disturb the others.
-        targets.insert(lab.target("127.0.0.1", port: freePort(), knownHosts: knownHosts), at: 100)
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
+        targets.insert(lab.target("127.0.0.1", port: refusing.port, knownHosts: knownHosts), at: 100)
         let fleet = SSHFleet(FleetConfiguration(parallelism: 200, handshakeParallelism: 16))
         let threadsBefore = threadCount()
         let results = await fleet.run("test \"$SSH_CONNECTION\" != '' && echo ok || exit 9", on: targets)

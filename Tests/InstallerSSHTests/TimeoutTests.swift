@@ -59,7 +59,9 @@ final class TimeoutTests {
     deinit { lab.cleanup() }
 
     @Test func nothingListeningIsRefused() async throws {
-        let result = await fleet.run("true", on: [lab.target("127.0.0.1", port: freePort())])[0]
+        let closed = try RefusingPort()
+        defer { closed.close() }
+        let result = await fleet.run("true", on: [lab.target("127.0.0.1", port: closed.port)])[0]
         #expect(result.error?.code == .refused)
     }
 

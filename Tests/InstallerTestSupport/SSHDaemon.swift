@@ -153,3 +153,32 @@ public func freePort(on address: String = "127.0.0.1") -> Int {
     }
     return Int(UInt16(bigEndian: addr.sin_port))
 }
+
+/// A loopback port that refuses connections and that no other test can take meanwhile: held by a socket
+/// that is bound but does not listen (a port from ``freePort(on:)`` may be taken by another test's
+/// listener between the two calls). Close it when done.
+public final class RefusingPort: @unchecked Sendable {
+    public let port: Int
+    private let fd: Int32
+
+    public init(on address: String = "127.0.0.1") throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        inet_pton(AF_INET, address, &addr.sin_addr)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let descriptor = fd
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard bound else {
+            Glibc.close(fd)
+            throw TestProcessError("cannot hold a port on \(address): \(String(cString: strerror(errno)))")
+        }
+        port = Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    public func close() { Glibc.close(fd) }
+}

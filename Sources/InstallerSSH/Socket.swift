@@ -102,12 +102,17 @@ func connectTCP(
                 close(fd)
                 throw SSHError(.cancelled, host: label, "cancelled while connecting")
             case .timedOut:
-                close(fd)
-                throw SSHError(
-                    .connectTimeout,
-                    host: label,
-                    "no answer to the TCP connect on port \(port) within the connect timeout"
-                )
+                // The deadline may have passed while this task waited for a thread (a loaded machine), not
+                // while the peer was silent: a connection that has completed by now counts.
+                guard isConnectedNow(fd) else {
+                    close(fd)
+                    throw SSHError(
+                        .connectTimeout,
+                        host: label,
+                        "no answer to the TCP connect on port \(port) within the connect timeout"
+                    )
+                }
+                failure = 0
             case .ready:
                 var soError: Int32 = 0
                 var length = socklen_t(MemoryLayout<Int32>.size)
@@ -127,4 +132,13 @@ func connectTCP(
         }
     }
     throw lastError
+}
+
+/// Whether a non-blocking connect on `fd` has completed without error, asked without waiting.
+private func isConnectedNow(_ fd: Int32) -> Bool {
+    var probe = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+    guard poll(&probe, 1, 0) == 1, probe.revents & Int16(POLLOUT) != 0 else { return false }
+    var soError: Int32 = 0
+    var length = socklen_t(MemoryLayout<Int32>.size)
+    return getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &length) == 0 && soError == 0
 }

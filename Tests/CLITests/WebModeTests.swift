@@ -39,12 +39,12 @@ struct WebModeTests {
                     let login = String(url)
                     let base = String(login[..<login.range(of: "/login")!.lowerBound])
                     var web = WebProcess(pid: pid, base: base)
-                    let response = try web.curl(["-i", login])
+                    let response = try await web.curl(["-i", login])
                     let cookie = try #require(
                         response.split(separator: "\r\n").first { $0.lowercased().hasPrefix("set-cookie:") }
                     )
                     web.cookie = String(cookie.split(separator: ";")[0].split(separator: " ").last!)
-                    web.csrf = try #require(try web.get("/api/v1/session")["csrf_token"] as? String)
+                    web.csrf = try #require(try await web.get("/api/v1/session")["csrf_token"] as? String)
                     return web
                 }
                 try await Task.sleep(for: .milliseconds(50))
@@ -53,19 +53,19 @@ struct WebModeTests {
             throw TestProcessError("--web printed no login URL within 30 s: \(log)")
         }
 
-        func curl(_ arguments: [String]) throws -> String {
-            let output = try runProcess("/usr/bin/curl", ["-sS", "--max-time", "60"] + arguments)
+        func curl(_ arguments: [String]) async throws -> String {
+            let output = try await runOffThePool("/usr/bin/curl", ["-sS", "--max-time", "60"] + arguments)
             guard output.status == 0 else { throw TestProcessError("curl failed: \(output.stderr)") }
             return output.stdout
         }
 
-        func get(_ path: String) throws -> [String: Any] {
-            try jsonObject(curl(["-H", "Cookie: \(cookie)", base + path]))
+        func get(_ path: String) async throws -> [String: Any] {
+            try jsonObject(await curl(["-H", "Cookie: \(cookie)", base + path]))
         }
 
         /// POST with the page's headers; (status, JSON body).
-        func post(_ path: String, _ body: String = "{}") throws -> (Int, [String: Any]) {
-            let text = try curl([
+        func post(_ path: String, _ body: String = "{}") async throws -> (Int, [String: Any]) {
+            let text = try await curl([
                 "-w", "\n%{http_code}", "-X", "POST", "-H", "Cookie: \(cookie)", "-H", "X-CSRF-Token: \(csrf)",
                 "-H", "Origin: \(base)", "-H", "Content-Type: application/json", "--data-binary", body, base + path,
             ])
@@ -74,8 +74,8 @@ struct WebModeTests {
         }
 
         /// The run's Server-Sent Events until its end.
-        func follow(_ action: String) throws -> String {
-            try curl(["-N", "-H", "Cookie: \(cookie)", base + "/api/v1/action/\(action)/events"])
+        func follow(_ action: String) async throws -> String {
+            try await curl(["-N", "-H", "Cookie: \(cookie)", base + "/api/v1/action/\(action)/events"])
         }
     }
 
@@ -86,27 +86,27 @@ struct WebModeTests {
         var web = try await WebProcess.start(cluster)
         defer { TestProcesses.stop(web.pid) }
 
-        let (status, started) = try web.post("/api/v1/action/deploy")
+        let (status, started) = try await web.post("/api/v1/action/deploy")
         #expect(status == 200, "\(started)")
         #expect(started["status"] as? String == "deploy started")
         let runID = try #require(started["run_id"] as? String)
 
         // While it runs, a second action (from the page or the CLI) is refused, naming the run.
-        let (busyStatus, busy) = try web.post("/api/v1/action/postflight")
+        let (busyStatus, busy) = try await web.post("/api/v1/action/postflight")
         #expect(busyStatus == 409)
         #expect((busy["error"] as? String)?.contains("--deploy") == true, "\(busy)")
         #expect((busy["error"] as? String)?.contains(runID) == true, "\(busy)")
         let cli = try cluster.run(["--postflight"])
         #expect(cli.status == 1)
         #expect(cli.stderr.contains("run \(runID)"), "\(cli.stderr)")
-        let current = try web.get("/api/v1/action/current")
+        let current = try await web.get("/api/v1/action/current")
         #expect(current["current_action"] as? String == "deploy")
         #expect(current["running"] as? Bool == true)
 
-        let events = try web.follow("deploy")
+        let events = try await web.follow("deploy")
         #expect(events.contains("event: progress"))
         #expect(events.hasSuffix("event: end\ndata: {}\n\n"), "\(events.suffix(300))")
-        let state = try web.get("/api/v1/action/deploy")
+        let state = try await web.get("/api/v1/action/deploy")
         let hosts = try #require(state["hosts"] as? [String: [String: Any]])
         #expect(hosts.count == FakeCluster.all.count)
         for host in FakeCluster.all { #expect(hosts[host]?["host_status"] as? String == "success", "\(host)") }
@@ -116,17 +116,19 @@ struct WebModeTests {
             String(contentsOfFile: cluster.workspace.genconf + "/state/\(runID)/report.json", encoding: .utf8)
         )
         #expect(report["result"] as? String == "ok")
-        let log = try web.curl(["-H", "Cookie: \(web.cookie)", web.base + "/api/v1/action/deploy/log?host=127.0.0.2"])
+        let log = try await web.curl([
+            "-H", "Cookie: \(web.cookie)", web.base + "/api/v1/action/deploy/log?host=127.0.0.2",
+        ])
         #expect(log.contains("--json slave"))
 
         // A deploy that ran is not run again without retry; with retry, only hosts not ok run (none here).
-        let (_, again) = try web.post("/api/v1/action/deploy")
+        let (_, again) = try await web.post("/api/v1/action/deploy")
         #expect(again["status"] as? String == "deploy was already executed, skipping")
-        let (retryStatus, retried) = try web.post("/api/v1/action/deploy", #"{"retry": true}"#)
+        let (retryStatus, retried) = try await web.post("/api/v1/action/deploy", #"{"retry": true}"#)
         #expect(retryStatus == 200, "\(retried)")
         #expect(retried["status"] as? String == "retried")
         #expect((retried["details"] as? [String])?.isEmpty == true)
-        _ = try web.follow("deploy")
+        _ = try await web.follow("deploy")
 
         // The CLI resumes the page's run: every host carried over.
         let resumed = try cluster.run(["--deploy", "--resume", "--json"])
@@ -146,7 +148,7 @@ struct WebModeTests {
         let web = try await WebProcess.start(cluster)
         defer { TestProcesses.stop(web.pid) }
         try cluster.workspace.appendConfig("ssh_port: 70000\n")
-        let (status, body) = try web.post("/api/v1/action/postflight")
+        let (status, body) = try await web.post("/api/v1/action/postflight")
         #expect(status == 400)
         let errors = try #require(body["errors"] as? [[String: Any]])
         #expect(errors.contains { $0["key"] as? String == "ssh_port" && $0["line"] as? Int != nil })

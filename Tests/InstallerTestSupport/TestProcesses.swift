@@ -178,3 +178,40 @@ public func logTail(_ path: String, lines count: Int = 20) -> String {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "" }
     return text.split(separator: "\n", omittingEmptySubsequences: true).suffix(count).joined(separator: "\n")
 }
+
+/// What ``runOffThePool(_:_:environment:)`` returns.
+public struct SpawnedOutput: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+
+    public var combined: String { stdout + stderr }
+}
+
+/// Runs a program to completion without blocking a thread of Swift's cooperative pool (posix_spawn, a
+/// thread of its own waits): for tests that run many short commands (curl, ssh-keygen) while other tests
+/// need the pool. Output goes through temporary files.
+public func runOffThePool(
+    _ program: String,
+    _ arguments: [String],
+    environment: [String: String] = [:]
+) async throws -> SpawnedOutput {
+    let scratch = NSTemporaryDirectory() + "spawned-" + UUID().uuidString
+    defer {
+        unlink(scratch + ".out")
+        unlink(scratch + ".err")
+    }
+    let pid = try spawnProcess(
+        program,
+        arguments,
+        environment: environment,
+        stdout: scratch + ".out",
+        stderr: scratch + ".err"
+    )
+    let status = await waitForProcessExit(pid)
+    return SpawnedOutput(
+        status: status,
+        stdout: (try? String(contentsOfFile: scratch + ".out", encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOfFile: scratch + ".err", encoding: .utf8)) ?? ""
+    )
+}

@@ -19,15 +19,15 @@ struct WebAPITests {
         let workspace = try Workspace()
         try await withWebServer(genconf: workspace.genconf) { client in
             for path in Self.getRoutes {
-                let response = try client.request("GET", path)
+                let response = try await client.request("GET", path)
                 #expect(response.status == 401, "\(path)")
                 #expect((response.object["error"] as? String)?.contains("login URL") == true, "\(path)")
                 #expect(!response.body.contains("example-cluster"), "\(path)")
             }
             var forged = client
             forged.cookie = String(repeating: "0", count: 64)
-            #expect(try forged.request("GET", "/api/v1/version").status == 401)
-            #expect(try client.request("POST", "/api/v1/configure", body: "{}").status == 401)
+            #expect(try await forged.request("GET", "/api/v1/version").status == 401)
+            #expect(try await client.request("POST", "/api/v1/configure", body: "{}").status == 401)
         }
     }
 
@@ -35,11 +35,11 @@ struct WebAPITests {
     func login() async throws {
         let workspace = try Workspace()
         try await withWebServer(genconf: workspace.genconf) { client in
-            let wrong = try client.request("GET", "/login?token=\(String(repeating: "cd", count: 32))")
+            let wrong = try await client.request("GET", "/login?token=\(String(repeating: "cd", count: 32))")
             #expect(wrong.status == 401)
             #expect(wrong.headers["set-cookie"] == nil)
-            #expect(try client.request("GET", "/login").status == 401)
-            let first = try client.request("GET", "/login?token=\(testLoginToken)")
+            #expect(try await client.request("GET", "/login").status == 401)
+            let first = try await client.request("GET", "/login?token=\(testLoginToken)")
             #expect(first.status == 303)
             #expect(first.headers["location"] == "/")
             let cookie = try #require(first.headers["set-cookie"])
@@ -48,7 +48,7 @@ struct WebAPITests {
             #expect(cookie.contains("SameSite=Strict"))
             #expect(cookie.contains("Path=/"))
             #expect(!cookie.contains("Secure"), "plain HTTP: a Secure cookie would never come back")
-            let again = try client.request("GET", "/login?token=\(testLoginToken)")
+            let again = try await client.request("GET", "/login?token=\(testLoginToken)")
             #expect(again.status == 401)
             #expect((again.object["error"] as? String)?.contains("works once") == true)
         }
@@ -58,23 +58,33 @@ struct WebAPITests {
     func csrfAndOrigin() async throws {
         let workspace = try Workspace()
         try await withWebServer(genconf: workspace.genconf) { anonymous in
-            let client = try anonymous.loggedIn()
+            let client = try await anonymous.loggedIn()
             let csrf = try #require(client.csrf)
             #expect(csrf.count == 64)
-            let noToken = try client.request("POST", "/api/v1/version", headers: ["Origin": client.origin], body: "{}")
+            let noToken = try await client.request(
+                "POST",
+                "/api/v1/version",
+                headers: ["Origin": client.origin],
+                body: "{}"
+            )
             #expect(noToken.status == 403)
             #expect((noToken.object["error"] as? String)?.contains("X-CSRF-Token") == true)
-            let wrongToken = try client.request(
+            let wrongToken = try await client.request(
                 "POST",
                 "/api/v1/version",
                 headers: ["X-CSRF-Token": String(repeating: "0", count: 64), "Origin": client.origin],
                 body: "{}"
             )
             #expect(wrongToken.status == 403)
-            let noOrigin = try client.request("POST", "/api/v1/version", headers: ["X-CSRF-Token": csrf], body: "{}")
+            let noOrigin = try await client.request(
+                "POST",
+                "/api/v1/version",
+                headers: ["X-CSRF-Token": csrf],
+                body: "{}"
+            )
             #expect(noOrigin.status == 403)
             #expect((noOrigin.object["error"] as? String)?.contains("Origin") == true)
-            let otherOrigin = try client.request(
+            let otherOrigin = try await client.request(
                 "POST",
                 "/api/v1/version",
                 headers: ["X-CSRF-Token": csrf, "Origin": "http://evil.example"],
@@ -82,7 +92,7 @@ struct WebAPITests {
             )
             #expect(otherOrigin.status == 403)
             // Past the checks, the route decides: version is read-only.
-            let allowed = try client.request("POST", "/api/v1/version", headers: client.pageHeaders, body: "{}")
+            let allowed = try await client.request("POST", "/api/v1/version", headers: client.pageHeaders, body: "{}")
             #expect(allowed.status == 405)
             #expect(allowed.headers["allow"] == "GET, HEAD")
         }
@@ -91,18 +101,18 @@ struct WebAPITests {
     @Test("version, configure without secrets, status with lines, type, success")
     func configureRoutes() async throws {
         let workspace = try Workspace()
-        try addSSHKey(workspace)
+        try await addSSHKey(workspace)
         let secret = "$6$rounds=656000$SECRET-HASH-VALUE"
         try workspace.appendConfig("superuser_password_hash: '\(secret)'\n")
         try await withWebServer(genconf: workspace.genconf) { anonymous in
-            let client = try anonymous.loggedIn()
-            let version = try client.request("GET", "/api/v1/version")
+            let client = try await anonymous.loggedIn()
+            let version = try await client.request("GET", "/api/v1/version")
             #expect(version.status == 200)
             #expect(version.object["version"] as? String == "1.11.13")
             #expect(version.object["installer_version"] as? String == "0.0.0-test")
             #expect(version.headers["cache-control"] == "no-store")
 
-            let configure = try client.request("GET", "/api/v1/configure")
+            let configure = try await client.request("GET", "/api/v1/configure")
             #expect(configure.status == 200)
             #expect(configure.object["cluster_name"] as? String == "example-cluster")
             #expect(configure.object["master_list"] as? [String] == ["198.18.0.11", "198.18.0.12", "198.18.0.13"])
@@ -112,12 +122,12 @@ struct WebAPITests {
             #expect((configure.object["ssh_key"] as? [String: Bool]) == ["set": true])
             #expect((configure.object["ip_detect_script"] as? String)?.hasPrefix("#!") == true)
 
-            let valid = try client.request("GET", "/api/v1/configure/status")
+            let valid = try await client.request("GET", "/api/v1/configure/status")
             #expect(valid.status == 200, "\(valid.body)")
             #expect(valid.object["valid"] as? Bool == true)
 
             try workspace.appendConfig("ssh_port: 70000\nmaster_dicsovery: static\n")
-            let invalid = try client.request("GET", "/api/v1/configure/status")
+            let invalid = try await client.request("GET", "/api/v1/configure/status")
             #expect(invalid.status == 400)
             #expect(invalid.object["valid"] as? Bool == false)
             #expect(invalid.object["master_dicsovery"] is String, "DC/OS's {key: message}")
@@ -128,23 +138,23 @@ struct WebAPITests {
             #expect((unknown["message"] as? String)?.contains("master_discovery") == true, "did you mean")
             #expect(!invalid.body.contains("SECRET-HASH-VALUE"))
 
-            let type = try client.request("GET", "/api/v1/configure/type")
+            let type = try await client.request("GET", "/api/v1/configure/type")
             #expect(type.status == 200)
             #expect(type.object["type"] as? String == "advanced", "the example's bootstrap_url is http://")
             #expect((type.object["keys"] as? [String: Any])?.keys.sorted() == ["bootstrap_url"])
 
-            let success = try client.request("GET", "/api/v1/success")
+            let success = try await client.request("GET", "/api/v1/success")
             #expect(success.status == 200)
             #expect(success.object["success"] as? String == "http://198.18.0.11")
             #expect(success.object["master_count"] as? Int == 3)
             #expect(success.object["agent_count"] as? Int == 2)
 
-            let redirect = try client.request("GET", "/api/v1")
+            let redirect = try await client.request("GET", "/api/v1")
             #expect(redirect.status == 302)
             #expect(redirect.headers["location"] == "/")
-            #expect(try client.request("GET", "/api/v1/nothing").status == 404)
-            #expect(try client.request("DELETE", "/api/v1/configure", headers: client.pageHeaders).status == 405)
-            let head = try client.request("HEAD", "/api/v1/version")
+            #expect(try await client.request("GET", "/api/v1/nothing").status == 404)
+            #expect(try await client.request("DELETE", "/api/v1/configure", headers: client.pageHeaders).status == 405)
+            let head = try await client.request("HEAD", "/api/v1/version")
             #expect(head.status == 200)
             #expect(head.body.isEmpty)
         }
@@ -157,12 +167,12 @@ struct WebAPITests {
         limits.maximumBodyBytes = 1024
         limits.requestTimeout = .seconds(1)
         try await withWebServer(genconf: workspace.genconf, limits: limits) { anonymous in
-            let client = try anonymous.loggedIn()
+            let client = try await anonymous.loggedIn()
             let big = String(repeating: "x", count: 4096)
-            let declared = try client.request("POST", "/api/v1/configure", headers: client.pageHeaders, body: big)
+            let declared = try await client.request("POST", "/api/v1/configure", headers: client.pageHeaders, body: big)
             #expect(declared.status == 413)
             #expect((declared.object["error"] as? String)?.contains("nothing was changed") == true)
-            let chunked = try client.request(
+            let chunked = try await client.request(
                 "POST",
                 "/api/v1/configure",
                 headers: client.pageHeaders.merging(["Transfer-Encoding": "chunked"]) { a, _ in a },
@@ -171,7 +181,7 @@ struct WebAPITests {
             #expect(chunked.status == 413)
             // A body that never arrives: the connection is closed after the request timeout.
             let started = ContinuousClock.now
-            let output = try runProcess(
+            let output = try await runOffThePool(
                 "/usr/bin/python3",
                 [
                     "-c",
@@ -196,7 +206,7 @@ struct WebAPITests {
         var limits = WebLimits()
         limits.maximumConnectionsPerClient = 2
         try await withWebServer(genconf: workspace.genconf, limits: limits) { client in
-            let output = try runProcess(
+            let output = try await runOffThePool(
                 "/usr/bin/python3",
                 [
                     "-c",

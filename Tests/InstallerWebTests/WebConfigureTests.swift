@@ -10,11 +10,11 @@ struct WebConfigureTests {
     @Test("validate=true writes nothing; an invalid post writes nothing and names each key; a valid one keeps comments")
     func configure() async throws {
         let workspace = try Workspace()
-        try addSSHKey(workspace)
+        try await addSSHKey(workspace)
         let original = try String(contentsOfFile: workspace.config, encoding: .utf8)
         try await withWebServer(genconf: workspace.genconf) { anonymous in
-            let client = try anonymous.loggedIn()
-            let check = try client.request(
+            let client = try await anonymous.loggedIn()
+            let check = try await client.request(
                 "POST",
                 "/api/v1/configure?validate=true",
                 headers: client.pageHeaders,
@@ -23,7 +23,7 @@ struct WebConfigureTests {
             #expect(check.status == 200, "\(check.body)")
             #expect(check.object["valid"] as? Bool == true)
             #expect(try String(contentsOfFile: workspace.config, encoding: .utf8) == original)
-            let badCheck = try client.request(
+            let badCheck = try await client.request(
                 "POST",
                 "/api/v1/configure?validate=true",
                 headers: client.pageHeaders,
@@ -33,7 +33,7 @@ struct WebConfigureTests {
             #expect(badCheck.object["valid"] as? Bool == false)
             #expect(badCheck.object["ssh_port"] is String)
 
-            let invalid = try client.request(
+            let invalid = try await client.request(
                 "POST",
                 "/api/v1/configure",
                 headers: client.pageHeaders,
@@ -45,7 +45,7 @@ struct WebConfigureTests {
             #expect(invalid.object["cluster_name"] == nil)
             #expect(try String(contentsOfFile: workspace.config, encoding: .utf8) == original)
 
-            let saved = try client.request(
+            let saved = try await client.request(
                 "POST",
                 "/api/v1/configure",
                 headers: client.pageHeaders,
@@ -59,11 +59,16 @@ struct WebConfigureTests {
             #expect(!text.contains("dns_search"))
             #expect(!text.contains("  - 198.18.0.21\n"), "the old list's lines replaced")
             #expect(text.contains("master_list:\n  - 198.18.0.11\n"), "other keys as written")
-            let read = try client.request("GET", "/api/v1/configure")
+            let read = try await client.request("GET", "/api/v1/configure")
             #expect(read.object["agent_list"] as? [String] == ["198.18.0.21", "198.18.0.22"])
-            #expect(try client.request("GET", "/api/v1/configure/status").status == 200)
+            #expect(try await client.request("GET", "/api/v1/configure/status").status == 200)
 
-            let notObject = try client.request("POST", "/api/v1/configure", headers: client.pageHeaders, body: "[1]")
+            let notObject = try await client.request(
+                "POST",
+                "/api/v1/configure",
+                headers: client.pageHeaders,
+                body: "[1]"
+            )
             #expect(notObject.status == 400)
             #expect((notObject.object["error"] as? String)?.contains("JSON object") == true)
         }
@@ -72,18 +77,21 @@ struct WebConfigureTests {
     @Test("ssh_key and ip_detect_script are saved as files (the key 0600) and never read back; {set: true} keeps them")
     func files() async throws {
         let workspace = try Workspace()
-        let key = try runProcess("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", workspace.root + "/k"])
+        let key = try await runOffThePool(
+            "/usr/bin/ssh-keygen",
+            ["-q", "-t", "ed25519", "-N", "", "-f", workspace.root + "/k"]
+        )
         #expect(key.status == 0)
         let pem = try String(contentsOfFile: workspace.root + "/k", encoding: .utf8)
         try await withWebServer(genconf: workspace.genconf) { anonymous in
-            let client = try anonymous.loggedIn()
+            let client = try await anonymous.loggedIn()
             let body = try String(
                 decoding: JSONSerialization.data(withJSONObject: [
                     "ssh_key": pem, "ip_detect_script": "#!/bin/sh\necho 198.18.0.50\n",
                 ]),
                 as: UTF8.self
             )
-            let saved = try client.request("POST", "/api/v1/configure", headers: client.pageHeaders, body: body)
+            let saved = try await client.request("POST", "/api/v1/configure", headers: client.pageHeaders, body: body)
             #expect(saved.status == 200, "\(saved.body)")
             let keyPath = workspace.genconf + "/ssh_key"
             #expect(try String(contentsOfFile: keyPath, encoding: .utf8) == pem)
@@ -92,10 +100,10 @@ struct WebConfigureTests {
             #expect(
                 try String(contentsOfFile: workspace.genconf + "/ip-detect", encoding: .utf8).contains("198.18.0.50")
             )
-            let read = try client.request("GET", "/api/v1/configure")
+            let read = try await client.request("GET", "/api/v1/configure")
             #expect((read.object["ssh_key"] as? [String: Bool]) == ["set": true])
             #expect(!read.body.contains("PRIVATE KEY"))
-            let kept = try client.request(
+            let kept = try await client.request(
                 "POST",
                 "/api/v1/configure",
                 headers: client.pageHeaders,
@@ -108,7 +116,7 @@ struct WebConfigureTests {
             }
             #expect(leftovers.isEmpty, "\(leftovers)")
             // An RSA key is refused with the reason, and the saved key stays.
-            let rsa = try runProcess(
+            let rsa = try await runOffThePool(
                 "/usr/bin/ssh-keygen",
                 ["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", workspace.root + "/r"]
             )
@@ -119,7 +127,12 @@ struct WebConfigureTests {
                 ]),
                 as: UTF8.self
             )
-            let refused = try client.request("POST", "/api/v1/configure", headers: client.pageHeaders, body: rsaBody)
+            let refused = try await client.request(
+                "POST",
+                "/api/v1/configure",
+                headers: client.pageHeaders,
+                body: rsaBody
+            )
             #expect(refused.status == 400, "\(refused.body)")
             #expect((refused.object["ssh_key"] as? String)?.contains("RSA") == true, "\(refused.body)")
             #expect(!refused.body.contains(".web-"), "messages name the final file")
@@ -131,20 +144,23 @@ struct WebConfigureTests {
     func page() async throws {
         let workspace = try Workspace()
         try await withWebServer(genconf: workspace.genconf) { client in
-            let page = try client.request("GET", "/")
+            let page = try await client.request("GET", "/")
             #expect(page.status == 200)
             #expect(page.headers["content-type"] == "text/html; charset=utf-8")
             #expect(page.headers["content-security-policy"]?.contains("script-src 'self'") == true)
             #expect(page.body.contains("<script type=\"module\" src=\"/assets/app.js\">"))
             #expect(!page.body.contains("src=\"http") && !page.body.contains("href=\"http"), "no external resource")
             #expect(
-                try client.request("GET", "/assets/app.js").headers["content-type"] == "text/javascript; charset=utf-8"
+                try await client.request("GET", "/assets/app.js").headers["content-type"]
+                    == "text/javascript; charset=utf-8"
             )
-            #expect(try client.request("GET", "/assets/style.css").status == 200)
-            #expect(try client.request("GET", "/assets/../genconf/config.yaml").status != 200)
-            #expect(try client.request("GET", "/assets/other.js").status == 404)
-            #expect(try client.request("POST", "/", headers: client.pageHeaders).status == 405)
-            let node = try runProcess("/usr/bin/env", ["node", "--check", "-"], stdin: Data(WebPage.script.utf8))
+            #expect(try await client.request("GET", "/assets/style.css").status == 200)
+            #expect(try await client.request("GET", "/assets/../genconf/config.yaml").status != 200)
+            #expect(try await client.request("GET", "/assets/other.js").status == 404)
+            #expect(try await client.request("POST", "/", headers: client.pageHeaders).status == 405)
+            let script = workspace.root + "/app.mjs"
+            try Data(WebPage.script.utf8).write(to: URL(fileURLWithPath: script))
+            let node = try await runOffThePool("/usr/bin/env", ["node", "--check", script])
             if node.status != 127 { #expect(node.status == 0, "app.js: \(node.stderr)") }
         }
     }
@@ -217,19 +233,19 @@ struct WebAdvancedTests {
     )
     func yaml() async throws {
         let workspace = try Workspace()
-        try addSSHKey(workspace)
+        try await addSSHKey(workspace)
         let secret = "$6$rounds=656000$HIDDEN-HASH"
         try workspace.appendConfig("superuser_password_hash: '\(secret)'\n")
         try await withWebServer(genconf: workspace.genconf) { anonymous in
-            let client = try anonymous.loggedIn()
-            let read = try client.request("GET", "/api/v1/configure/yaml")
+            let client = try await anonymous.loggedIn()
+            let read = try await client.request("GET", "/api/v1/configure/yaml")
             let text = try #require(read.object["yaml"] as? String)
             #expect(!text.contains("HIDDEN-HASH"))
             #expect(text.contains("superuser_password_hash: \"********\""))
             #expect(text.hasPrefix("# DC/OS cluster configuration"))
-            func post(_ yaml: String, validate: Bool = false) throws -> WebTestResponse {
+            func post(_ yaml: String, validate: Bool = false) async throws -> WebTestResponse {
                 let body = String(decoding: try JSONSerialization.data(withJSONObject: ["yaml": yaml]), as: UTF8.self)
-                return try client.request(
+                return try await client.request(
                     "POST",
                     "/api/v1/configure/yaml" + (validate ? "?validate=true" : ""),
                     headers: client.pageHeaders,
@@ -237,24 +253,24 @@ struct WebAdvancedTests {
                 )
             }
             let broken = text.replacingOccurrences(of: "ssh_port: 22", with: "ssh_port: 0")
-            let check = try post(broken, validate: true)
+            let check = try await post(broken, validate: true)
             #expect(check.status == 200)
             #expect(check.object["valid"] as? Bool == false)
             let errors = try #require(check.object["errors"] as? [[String: Any]])
             let port = try #require(errors.first { $0["key"] as? String == "ssh_port" })
             let line = try #require(port["line"] as? Int)
             #expect(broken.split(separator: "\n", omittingEmptySubsequences: false)[line - 1].hasPrefix("ssh_port: 0"))
-            #expect(try post(broken).status == 400)
+            #expect(try await post(broken).status == 400)
             #expect(!(try String(contentsOfFile: workspace.config, encoding: .utf8)).contains("ssh_port: 0"))
 
             let renamed = text.replacingOccurrences(of: "cluster_name: example-cluster", with: "cluster_name: edited")
-            let saved = try post(renamed)
+            let saved = try await post(renamed)
             #expect(saved.status == 200, "\(saved.body)")
             let written = try String(contentsOfFile: workspace.config, encoding: .utf8)
             #expect(written.contains("cluster_name: edited"))
             #expect(written.contains("HIDDEN-HASH"), "the masked secret kept its value")
             #expect(!written.contains("********"))
-            #expect(try post("not: [closed").status == 400)
+            #expect(try await post("not: [closed").status == 400)
         }
     }
 
@@ -262,9 +278,9 @@ struct WebAdvancedTests {
     func uninstallConfirmation() async throws {
         let workspace = try Workspace()
         try await withWebServer(genconf: workspace.genconf) { anonymous in
-            let client = try anonymous.loggedIn()
+            let client = try await anonymous.loggedIn()
             for body in ["{}", #"{"confirm": "wrong"}"#, #"{"confirm": "example"}"#] {
-                let refused = try client.request(
+                let refused = try await client.request(
                     "POST",
                     "/api/v1/action/uninstall",
                     headers: client.pageHeaders,
@@ -274,7 +290,7 @@ struct WebAdvancedTests {
                 #expect((refused.object["error"] as? String)?.contains("cluster_name") == true)
             }
             #expect(!FileManager.default.fileExists(atPath: workspace.genconf + "/state"))
-            let state = try client.request("GET", "/api/v1/action/uninstall")
+            let state = try await client.request("GET", "/api/v1/action/uninstall")
             #expect(state.status == 200)
             #expect(state.object.isEmpty)
         }

@@ -57,16 +57,16 @@ struct WebRunTests {
         let workspace = try Workspace()
         let state = workspace.genconf + "/state"
         try await withWebServer(genconf: workspace.genconf) { anonymous in
-            let client = try anonymous.loggedIn()
-            let none = try client.request("GET", "/api/v1/action/deploy")
+            let client = try await anonymous.loggedIn()
+            let none = try await client.request("GET", "/api/v1/action/deploy")
             #expect(none.status == 200)
             #expect(none.object.isEmpty)
-            let current = try client.request("GET", "/api/v1/action/current")
+            let current = try await client.request("GET", "/api/v1/action/current")
             #expect(current.object["current_action"] as? String == "")
 
             let recorder = try Self.startDeploy(state, runID: "20261206T120000Z-abcd")
             await recorder.flush()
-            let running = try client.request("GET", "/api/v1/action/deploy")
+            let running = try await client.request("GET", "/api/v1/action/deploy")
             #expect(running.object["chain_name"] as? String == "deploy")
             #expect(running.object["total_hosts"] as? Int == 2)
             #expect(running.object["total_masters"] as? Int == 1)
@@ -86,20 +86,23 @@ struct WebRunTests {
 
             Self.finish(recorder)
             await recorder.flush()
-            let done = try client.request("GET", "/api/v1/action/deploy")
+            let done = try await client.request("GET", "/api/v1/action/deploy")
             let finished = try #require(done.object["hosts"] as? [String: [String: Any]])
             #expect(finished["198.18.0.11"]?["host_status"] as? String == "success")
             #expect(finished["198.18.0.21"]?["host_status"] as? String == "failed")
             #expect((done.object["run"] as? [String: Any])?["result"] as? String == "failed")
-            #expect(try client.request("GET", "/api/v1/action/preflight").object.isEmpty, "only deploy ran")
-            #expect(try client.request("GET", "/api/v1/action/current").object["current_action"] as? String == "deploy")
+            #expect(try await client.request("GET", "/api/v1/action/preflight").object.isEmpty, "only deploy ran")
+            #expect(
+                try await client.request("GET", "/api/v1/action/current").object["current_action"] as? String
+                    == "deploy"
+            )
 
-            let byID = try client.request("GET", "/api/v1/action/deploy?run=20261206T120000Z-abcd")
+            let byID = try await client.request("GET", "/api/v1/action/deploy?run=20261206T120000Z-abcd")
             #expect(byID.status == 200)
             for bad in ["..%2F..%2Fetc", "nope", "20261206T120000Z-abcd%2F..", String(repeating: "a", count: 65)] {
-                #expect(try client.request("GET", "/api/v1/action/deploy?run=\(bad)").status == 404, "\(bad)")
+                #expect(try await client.request("GET", "/api/v1/action/deploy?run=\(bad)").status == 404, "\(bad)")
             }
-            #expect(try client.request("GET", "/api/v1/action/preflight?run=20261206T120000Z-abcd").status == 404)
+            #expect(try await client.request("GET", "/api/v1/action/preflight?run=20261206T120000Z-abcd").status == 404)
         }
     }
 
@@ -107,10 +110,10 @@ struct WebRunTests {
     func currentFromLock() async throws {
         let workspace = try Workspace()
         try await withWebServer(genconf: workspace.genconf) { anonymous in
-            let client = try anonymous.loggedIn()
+            let client = try await anonymous.loggedIn()
             let holder = ActionLock.Holder.current(action: "postflight", runID: "20261206T130000Z-wxyz")
             let locked = await ActionLock.withLock(genconfDirectory: workspace.genconf, holder: holder) {
-                (try? client.request("GET", "/api/v1/action/current"))?.object ?? [:]
+                (try? await client.request("GET", "/api/v1/action/current"))?.object ?? [:]
             }
             guard case .success(let object) = locked else {
                 Issue.record("could not take the action lock")
@@ -130,14 +133,14 @@ struct WebRunTests {
         var limits = WebLimits()
         limits.journalPoll = .milliseconds(50)
         try await withWebServer(genconf: workspace.genconf, limits: limits) { anonymous in
-            let client = try anonymous.loggedIn()
-            #expect(try client.request("GET", "/api/v1/action/deploy/events").status == 404)
+            let client = try await anonymous.loggedIn()
+            #expect(try await client.request("GET", "/api/v1/action/deploy/events").status == 404)
             let recorder = try Self.startDeploy(state, runID: "20261206T140000Z-evts")
             await recorder.flush()
             // curl follows the stream in the background while the run goes on.
-            let output = try await withThrowingTaskGroup(of: ProcessOutput?.self) { group in
+            let output = try await withThrowingTaskGroup(of: SpawnedOutput?.self) { group in
                 group.addTask {
-                    try runProcess(
+                    try await runOffThePool(
                         "/usr/bin/curl",
                         [
                             "-sS", "-N", "--max-time", "20", "-H",
@@ -152,7 +155,7 @@ struct WebRunTests {
                     await recorder.flush()
                     return nil
                 }
-                var result: ProcessOutput?
+                var result: SpawnedOutput?
                 for try await value in group { if let value { result = value } }
                 return result
             }
@@ -171,7 +174,7 @@ struct WebRunTests {
             // The first event showed the run still going.
             #expect(events.first?.contains("\"running\"") == true)
 
-            let again = try runProcess(
+            let again = try await runOffThePool(
                 "/usr/bin/curl",
                 [
                     "-sS", "-N", "--max-time", "10", "-H", "Cookie: \(WebSessions.cookieName)=\(client.cookie ?? "")",
@@ -192,7 +195,7 @@ struct WebRunTests {
         limits.journalPoll = .milliseconds(50)
         limits.runAppearance = .seconds(5)
         try await withWebServer(genconf: workspace.genconf, limits: limits) { anonymous in
-            let client = try anonymous.loggedIn()
+            let client = try await anonymous.loggedIn()
             let cookie = "Cookie: \(WebSessions.cookieName)=\(client.cookie ?? "")"
             // curl runs on its own (posix_spawn), not on a cooperative thread, while the run begins.
             let out = workspace.root + "/events.txt"
@@ -213,7 +216,7 @@ struct WebRunTests {
             #expect(stream.contains("20261206T170000Z-late"))
             #expect(stream.hasSuffix("event: end\ndata: {}\n\n"), "\(stream.suffix(200))")
 
-            let never = try runProcess(
+            let never = try await runOffThePool(
                 "/usr/bin/curl",
                 [
                     "-sS", "-N", "--max-time", "20", "-H", cookie,
@@ -256,8 +259,8 @@ struct WebLogsTests {
         try workspace.appendConfig("superuser_password_hash: '\(secret)'\n")
         let state = workspace.genconf + "/state"
         try await withWebServer(genconf: workspace.genconf) { anonymous in
-            let client = try anonymous.loggedIn()
-            #expect(try client.request("GET", "/api/v1/logs").status == 404)
+            let client = try await anonymous.loggedIn()
+            #expect(try await client.request("GET", "/api/v1/logs").status == 404)
             let recorder = try WebRunTests.startDeploy(state, runID: "20261206T160000Z-logs")
             recorder.log(
                 "198.18.0.11",
@@ -265,7 +268,7 @@ struct WebLogsTests {
             )
             WebRunTests.finish(recorder)
             await recorder.flush()
-            let logs = try client.request("GET", "/api/v1/logs")
+            let logs = try await client.request("GET", "/api/v1/logs")
             #expect(logs.status == 200)
             #expect(logs.headers["content-disposition"] == "attachment; filename=\"complete.log\"")
             #expect(logs.body.contains("===== deploy run 20261206T160000Z-logs (failed) ====="))

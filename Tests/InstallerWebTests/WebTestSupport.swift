@@ -81,22 +81,27 @@ struct WebClient: Sendable {
     var origin: String { base }
     var host: String { String(base.dropFirst("http://".count)) }
 
-    /// Runs `curl -i` and parses status, headers (lowercased names, first value) and body.
+    /// Runs `curl -i` (off the cooperative pool) and parses status, headers (lowercased names, first
+    /// value) and body.
     func request(
         _ method: String,
         _ path: String,
         headers: [String: String] = [:],
         body: String? = nil,
         extra: [String] = []
-    ) throws -> WebTestResponse {
-        var arguments = ["-sS", "-i", "--max-time", "20", "-X", method, base + path]
+    ) async throws -> WebTestResponse {
+        var arguments = ["-sS", "-i", "--max-time", "20"]
+        arguments += method == "HEAD" ? ["-I"] : ["-X", method]
+        arguments.append(base + path)
         if let cookie { arguments += ["-H", "Cookie: \(WebSessions.cookieName)=\(cookie)"] }
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { arguments += ["-H", "\(name): \(value)"] }
-        if body != nil { arguments += ["--data-binary", "@-", "-H", "Content-Type: application/json"] }
-        if method == "HEAD" {
-            arguments[arguments.firstIndex(of: "-X")!...arguments.firstIndex(of: "-X")! + 1] = ["-I"]
+        let bodyFile = NSTemporaryDirectory() + "web-body-" + UUID().uuidString
+        defer { unlink(bodyFile) }
+        if let body {
+            try Data(body.utf8).write(to: URL(fileURLWithPath: bodyFile))
+            arguments += ["--data-binary", "@" + bodyFile, "-H", "Content-Type: application/json"]
         }
-        let output = try runProcess("/usr/bin/curl", arguments + extra, stdin: body.map { Data($0.utf8) })
+        let output = try await runOffThePool("/usr/bin/curl", arguments + extra)
         guard output.status == 0 else {
             throw WebTestFailure("curl \(method) \(path) failed (\(output.status)): \(output.stderr)")
         }
@@ -122,14 +127,14 @@ struct WebClient: Sendable {
     }
 
     /// Logs in with the test token; the client with its session cookie and CSRF token.
-    func loggedIn() throws -> WebClient {
-        let login = try request("GET", "/login?token=\(testLoginToken)")
+    func loggedIn() async throws -> WebClient {
+        let login = try await request("GET", "/login?token=\(testLoginToken)")
         guard login.status == 303, let setCookie = login.headers["set-cookie"],
             let value = setCookie.split(separator: ";").first?.split(separator: "=", maxSplits: 1).last
         else { throw WebTestFailure("login failed: \(login.status) \(login.headers)") }
         var client = self
         client.cookie = String(value)
-        let session = try client.request("GET", "/api/v1/session")
+        let session = try await client.request("GET", "/api/v1/session")
         client.csrf = session.object["csrf_token"] as? String
         return client
     }
@@ -139,8 +144,8 @@ struct WebClient: Sendable {
 }
 
 /// An ed25519 key at genconf/ssh_key (0600), as an operator's setup has: the SSH settings need one.
-func addSSHKey(_ workspace: Workspace) throws {
-    let made = try runProcess(
+func addSSHKey(_ workspace: Workspace) async throws {
+    let made = try await runOffThePool(
         "/usr/bin/ssh-keygen",
         ["-q", "-t", "ed25519", "-N", "", "-f", workspace.genconf + "/ssh_key"]
     )

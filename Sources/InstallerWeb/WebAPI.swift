@@ -4,7 +4,7 @@ import InstallerGenconf
 import InstallerSystem
 
 /// The web installer's HTTP API: DC/OS 1.10's routes (`/api/v1/...`, reference §7) with their JSON
-/// shapes, over the same validation and run records as the CLI. ``respond(to:)`` reads files (config.yaml,
+/// shapes, over the same validation and run records as the CLI. ``answer(_:)`` reads files (config.yaml,
 /// journals): the server calls it off Swift's cooperative pool.
 ///
 /// Deliberate differences from DC/OS, for safety: every route but `/login` needs a session (401
@@ -64,14 +64,6 @@ package struct WebAPI: Sendable {
         switch route(request) {
         case .now(let response): .now(Self.finished(response))
         case .later(let work): .later { Self.finished(await work()) }
-        }
-    }
-
-    /// The response to a request whose answer is immediate (tests of routes that start nothing).
-    package func respond(to request: WebRequest) async -> WebResponse {
-        switch answer(request) {
-        case .now(let response): response
-        case .later(let work): await work()
         }
     }
 

@@ -48,13 +48,6 @@ package final class WebSessions: Sendable {
         }
     }
 
-    /// A new one-time login token, replacing an unused one (for a second browser); the URL to print.
-    package func renewLoginToken() -> String {
-        let token = Self.randomToken()
-        state.withLock { $0.loginToken = token }
-        return token
-    }
-
     /// The live session a `Cookie` header names; refreshes its last use. Nil without one.
     package func session(cookieHeader: String?) -> Session? {
         guard let cookieHeader, let id = Self.cookie(Self.cookieName, in: cookieHeader) else { return nil }

@@ -15,25 +15,13 @@ struct LabError: Error, CustomStringConvertible {
 /// Runs a program to completion and returns its stdout; throws on a non-zero exit.
 @discardableResult
 func sh(_ program: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> String {
-    let scratch = NSTemporaryDirectory() + "sh-" + UUID().uuidString
-    defer {
-        unlink(scratch + ".out")
-        unlink(scratch + ".err")
+    let output = try await runOffThePool(program, arguments, environment: environment ?? [:])
+    guard output.status == 0 else {
+        throw LabError(
+            description: "\(program) \(arguments.joined(separator: " ")) failed (\(output.status)): \(output.stderr)"
+        )
     }
-    let pid = try spawnProcess(
-        program,
-        arguments,
-        environment: environment ?? [:],
-        stdout: scratch + ".out",
-        stderr: scratch + ".err"
-    )
-    let status = await waitForProcessExit(pid)
-    let out = (try? String(contentsOfFile: scratch + ".out", encoding: .utf8)) ?? ""
-    guard status == 0 else {
-        let err = (try? String(contentsOfFile: scratch + ".err", encoding: .utf8)) ?? ""
-        throw LabError(description: "\(program) \(arguments.joined(separator: " ")) failed (\(status)): \(err)")
-    }
-    return out
+    return output.stdout
 }
 
 /// Polls `condition` every 20 ms until it holds or `timeout` passes.

@@ -53,8 +53,14 @@ extension SSHSession {
             if !closed { _ = libssh2_channel_free(channel) }
         }
         let commandLength = UInt32(remoteCommand.utf8.count)
-        _ = try await call("starting the command", deadline: openDeadline, code: .channel, timeout: .commandTimeout) {
-            cssh2_channel_exec(channel, remoteCommand, commandLength)
+        do throws(SSHError) {
+            _ = try await call("starting the command", deadline: openDeadline, code: .channel, timeout: .commandTimeout) {
+                cssh2_channel_exec(channel, remoteCommand, commandLength)
+            }
+        } catch where error.code == .cancelled {
+            // The request may have reached the node already: the command may be running there.
+            closed = true  // stopCancelled frees it
+            throw await Task { await self.stopCancelled(channel, marker: marker, sudo: sudo, after: error) }.value
         }
 
         var stdout = CapturedOutput(limit: options.captureLimit)
@@ -137,10 +143,8 @@ extension SSHSession {
             } catch  where error.code == .cancelled {
                 // Ctrl-C: the command must not go on by itself on the node either. The stop runs in a
                 // task of its own (not cancelled), bounded to a few seconds.
-                _ = libssh2_channel_free(channel)
-                closed = true
-                let group = marker.processGroup
-                throw await Task { await self.stopRemote(group, sudo: sudo, after: error, grace: 5) }.value
+                closed = true  // stopCancelled frees it
+                throw await Task { await self.stopCancelled(channel, marker: marker, sudo: sudo, after: error) }.value
             }
         }
         if let rest = marker.finish() { rest.withUnsafeBytes { stderr.append($0) } }
@@ -187,6 +191,48 @@ func formatSeconds(_ duration: Duration) -> String {
 }
 
 extension SSHSession {
+    /// After Ctrl-C: stops the command on the node. When it has not announced its process group yet
+    /// (cancelled right after it started), reads on for that first line, briefly, then stops the group.
+    /// Runs in a task of its own (not cancelled); frees `channel`.
+    func stopCancelled(
+        _ channel: OpaquePointer,
+        marker: ProcessGroupMarker,
+        sudo: SudoMode,
+        after error: SSHError
+    ) async -> SSHError {
+        var marker = marker
+        if marker.processGroup == nil {
+            await readProcessGroup(channel, marker: &marker, deadline: .now + .seconds(1))
+        }
+        _ = libssh2_channel_free(channel)
+        return await stopRemote(marker.processGroup, sudo: sudo, after: error, grace: 5)
+    }
+
+    /// Reads `channel` until the command's process-group line has come (or cannot come any more) or
+    /// `deadline` passes. stdout is read and dropped, so a full window cannot hold the line back.
+    private func readProcessGroup(_ channel: OpaquePointer, marker: inout ProcessGroupMarker, deadline: Instant) async {
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        while !marker.isSettled {
+            var progressed = false
+            for id in [Int32(0), SSH_EXTENDED_DATA_STDERR] {
+                let n = buffer.withUnsafeMutableBytes { cssh2_channel_read(channel, id, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    progressed = true
+                    if id != 0 { buffer.withUnsafeBytes { _ = marker.take(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
+                } else if n < 0 && n != Int(LIBSSH2_ERROR_EAGAIN) {
+                    return
+                }
+            }
+            if marker.isSettled || libssh2_channel_eof(channel) != 0 { return }
+            if progressed { continue }
+            do throws(SSHError) {
+                try await waitForSocket(deadline: deadline) { SSHError(.commandTimeout, host: label, "no process group") }
+            } catch {
+                return
+            }
+        }
+    }
+
     /// After a timeout: stops the command's process group on the node (SIGTERM, then SIGKILL two seconds
     /// later for whatever is left), on a channel of its own, and says so in the error.
     func stopRemote(_ group: Int?, sudo: SudoMode, after error: SSHError, grace: Int = 20) async -> SSHError {
@@ -222,6 +268,9 @@ struct ProcessGroupMarker {
     private var pending: [UInt8] = []
     private var done = false
     private(set) var processGroup: Int?
+
+    /// True once the first stderr line was read: it was the marker, or it could not be one.
+    var isSettled: Bool { done }
 
     /// The part of `chunk` that is the command's own stderr.
     mutating func take(_ chunk: UnsafeRawBufferPointer) -> [UInt8] {

@@ -145,13 +145,18 @@ final class TimeoutTests {
         #expect(output.stderr.text == "a\nb")
     }
 
-    @Test func cancellationClosesWithinOneSecond() async throws {
+    @Test("Cancelling ends the run within a second and stops the commands on the node, started or just starting")
+    func cancellationClosesWithinOneSecond() async throws {
         let server = try await lab.startSSHD()
         let fleet = self.fleet
         let target = lab.target(server.address, port: server.port)
+        let groups = lab.dir + "/cancelled.pgids"
         let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
+        // The second host may be cancelled while its command is only starting (no output read yet).
         let task = Task {
-            await fleet.run("echo started; sleep 30", on: [target, target]) { _ in startedContinuation.yield() }
+            await fleet.run("echo $$ >> \(groups); echo started; sleep 30", on: [target, target]) { _ in
+                startedContinuation.yield()
+            }
         }
         for await _ in started { break }
         let clock = ContinuousClock()
@@ -160,5 +165,10 @@ final class TimeoutTests {
         let results = await task.value
         #expect(clock.now - cancelledAt < .seconds(1))
         #expect(results.allSatisfy { $0.error?.code == .cancelled })
+        // A host cancelled while it was still connecting ran nothing; every command that started is gone.
+        let written = (try? String(contentsOfFile: groups, encoding: .utf8)) ?? ""
+        for group in written.split(separator: "\n").compactMap({ Int($0) }) {
+            try await waitUntil(.seconds(5), "process group \(group) to be gone") { kill(-pid_t(group), 0) != 0 }
+        }
     }
 }

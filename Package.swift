@@ -63,6 +63,12 @@ let package = Package(
             dependencies: ["InstallerConfig", "InstallerSystem"],
             swiftSettings: swiftSettings
         ),
+        // genconf/serve/manifest.json: one type that genconf writes and the actions, --serve and the web read.
+        .target(
+            name: "InstallerManifest",
+            dependencies: ["InstallerConfig", "InstallerRender", "InstallerSystem"],
+            swiftSettings: swiftSettings
+        ),
         // Deterministic tar (ustar/pax) and gzip (zlib).
         .target(
             name: "InstallerArchive",
@@ -92,6 +98,7 @@ let package = Package(
             name: "InstallerGenconf",
             dependencies: [
                 "InstallerConfig", "InstallerRender", "InstallerArchive", "InstallerSystem", "InstallerTrust",
+                "InstallerManifest",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -101,7 +108,7 @@ let package = Package(
         .target(
             name: "InstallerServe",
             dependencies: [
-                "InstallerSystem", "InstallerTrust",
+                "InstallerSystem", "InstallerTrust", "InstallerManifest", "InstallerRender",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -136,6 +143,7 @@ let package = Package(
             name: "InstallerActions",
             dependencies: [
                 "InstallerCluster", "InstallerConfig", "InstallerRender", "InstallerSSH", "InstallerSystem",
+                "InstallerManifest",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -162,8 +170,10 @@ let package = Package(
         .executableTarget(
             name: "dcos_generate_config",
             dependencies: [
-                "InstallerConfig", "InstallerGenconf", "InstallerServe", "InstallerSSH", "InstallerSystem", "InstallerCluster",
-                "InstallerActions", "InstallerRender", "InstallerTrust", "InstallerWeb", "CGlibcCompat",
+                "InstallerConfig", "InstallerGenconf", "InstallerServe", "InstallerSSH", "InstallerSystem",
+                "InstallerCluster",
+                "InstallerActions", "InstallerRender", "InstallerTrust", "InstallerWeb", "InstallerManifest",
+                "CGlibcCompat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -191,16 +201,30 @@ let package = Package(
         .testTarget(name: "InstallerConfigTests", dependencies: ["InstallerConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "InstallerRenderTests",
-            dependencies: ["InstallerRender", "InstallerConfig", "InstallerTrust", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "InstallerRender", "InstallerConfig", "InstallerTrust",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "InstallerManifestTests",
+            dependencies: ["InstallerManifest", "InstallerConfig", "InstallerRender"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "InstallerArchiveTests", dependencies: ["InstallerArchive"], swiftSettings: swiftSettings),
         .testTarget(name: "InstallerSystemTests", dependencies: ["InstallerSystem"], swiftSettings: swiftSettings),
-        .testTarget(name: "InstallerTrustTests", dependencies: ["InstallerTrust", "InstallerTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "InstallerTrustTests",
+            dependencies: ["InstallerTrust", "InstallerTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "InstallerGenconfTests",
             dependencies: [
-                "InstallerGenconf", "InstallerConfig", "InstallerArchive", "InstallerRender", "InstallerTestSupport", "InstallerTrust",
+                "InstallerGenconf", "InstallerConfig", "InstallerArchive", "InstallerRender", "InstallerTestSupport",
+                "InstallerTrust",
+                "InstallerManifest",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Golden")],
@@ -226,7 +250,7 @@ let package = Package(
             name: "InstallerActionsTests",
             dependencies: [
                 "InstallerActions", "InstallerCluster", "InstallerConfig", "InstallerRender", "InstallerSSH",
-                "InstallerTestSupport",
+                "InstallerManifest", "InstallerTestSupport",
             ],
             swiftSettings: swiftSettings
         ),

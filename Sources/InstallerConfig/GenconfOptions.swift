@@ -4,11 +4,21 @@ public struct GenconfOptions: Sendable {
     public var genconfDirectory: String
     /// The release (manifest.yaml and templates).
     public var templatesDirectory: String
+    /// How many earlier configurations serve/ keeps beside the current one (their manifests, installers
+    /// and files), so nodes not upgraded yet, or rolled back, can still fetch theirs.
+    public var keepGenerations: Int
 
-    public init(genconfDirectory: String, templatesDirectory: String) {
+    public init(
+        genconfDirectory: String,
+        templatesDirectory: String,
+        keepGenerations: Int = Self.defaultKeepGenerations
+    ) {
         self.genconfDirectory = genconfDirectory
         self.templatesDirectory = templatesDirectory
+        self.keepGenerations = keepGenerations
     }
+
+    public static let defaultKeepGenerations = 3
 
     public var configPath: String { genconfDirectory + "/config.yaml" }
     public var serveDirectory: String { genconfDirectory + "/serve" }

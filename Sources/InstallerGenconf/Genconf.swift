@@ -141,7 +141,10 @@ public enum Genconf {
             release: release
         )
         if Task.isCancelled { throw .interrupted("Interrupted before genconf/serve/ was written; it is unchanged.") }
-        try ServeDirectoryWriter(genconfDirectory: options.genconfDirectory).write(output, logger: logger)
+        let kept = try ServeDirectoryWriter(
+            genconfDirectory: options.genconfDirectory,
+            keepGenerations: options.keepGenerations
+        ).write(output, logger: logger)
 
         return GenconfResult(
             serveDirectory: options.serveDirectory,
@@ -166,6 +169,7 @@ public enum Genconf {
                 .init(name: $0.name, path: $0.servePath, sha256: $0.sha256, size: $0.size, roles: $0.roles)
             },
             installScriptSHA256: output.installScriptSHA256,
+            previousGenerations: kept,
             diagnostics: validation.diagnostics,
             packageWarnings: catalog.warnings
         )

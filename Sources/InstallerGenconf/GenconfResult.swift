@@ -1,4 +1,5 @@
 import InstallerConfig
+import InstallerManifest
 import InstallerRender
 
 /// What a successful genconf produced.
@@ -42,6 +43,8 @@ public struct GenconfResult: Sendable {
     public var bundles: [Bundle]
     public var packages: [Package]
     public var installScriptSHA256: String
+    /// The earlier configurations serve/ keeps (generations/<id>/), newest first.
+    public var previousGenerations: [ServeManifest.Generation]
     /// Warnings from validation (diagnostics) and from the package scan.
     public var diagnostics: [Diagnostic]
     public var packageWarnings: [String]
@@ -75,6 +78,15 @@ public struct GenconfResult: Sendable {
                 }
             ),
             "install_script": .object(["path": .string("dcos_install.sh"), "sha256": .string(installScriptSHA256)]),
+            "generations": .array(
+                ([ServeManifest.Generation(configID: configID, releaseVersion: release.version)] + previousGenerations)
+                    .map {
+                        .object([
+                            "config_id": .string($0.configID), "release": .string($0.releaseVersion),
+                            "path": .string($0.directory),
+                        ])
+                    }
+            ),
             "signing_key": .object([
                 "public_key": .string(publicKey), "fingerprint": .string(publicKeyFingerprint),
                 "path": .string("manifest-signing.pub"), "signature": .string("manifest.json.sig"),

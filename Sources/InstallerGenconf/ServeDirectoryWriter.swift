@@ -1,6 +1,7 @@
 import FoundationEssentials
 import InstallerArchive
 import InstallerConfig
+import InstallerManifest
 import InstallerRender
 import InstallerSystem
 import InstallerTrust
@@ -29,72 +30,50 @@ struct ServeOutput {
     var installScriptSHA256: String { Digest.sha256(installScript) }
 
     /// manifest.json: cluster, config id, roles → bundle, and SHA-256 and size of every other file.
-    var manifest: JSONValue {
-        var files: [String: JSONValue] = [:]
-        files["dcos_install.sh"] = .object(["sha256": .string(installScriptSHA256), "size": .int(installScript.count)])
+    func manifest(previousGenerations: [ServeManifest.Generation]) -> ServeManifest {
+        var files: [String: ServeManifest.File] = [:]
+        files[ServeManifest.installScriptFileName] = .init(sha256: installScriptSHA256, size: installScript.count)
         for bundle in bundles {
-            files[bundle.servePath] = .object(["sha256": .string(bundle.sha256), "size": .int(bundle.bytes.count)])
+            files[bundle.servePath] = .init(sha256: bundle.sha256, size: bundle.bytes.count)
         }
         for package in packages {
-            files[package.servePath] = .object(["sha256": .string(package.sha256), "size": .int(package.size)])
+            files[package.servePath] = .init(sha256: package.sha256, size: Int(package.size))
         }
-        var prereqs: JSONValue = .null
+        var offline: ServeManifest.Prerequisites?
         if let prerequisites {
             let index = prerequisites.packagesIndex
             let indexSHA = Digest.sha256(index)
-            files[OfflinePrerequisites.servePath + "/Packages"] = .object([
-                "sha256": .string(indexSHA), "size": .int(index.count),
-            ])
+            files[OfflinePrerequisites.servePath + "/Packages"] = .init(sha256: indexSHA, size: index.count)
             for deb in prerequisites.debs {
-                files[deb.servePath] = .object(["sha256": .string(deb.sha256), "size": .int(deb.size)])
+                files[deb.servePath] = .init(sha256: deb.sha256, size: Int(deb.size))
             }
-            prereqs = .object([
-                "format": .string("apt"),
-                "path": .string(OfflinePrerequisites.servePath),
-                "distribution": .string(prerequisites.distribution),
-                "packages_sha256": .string(indexSHA),
-            ])
+            offline = .init(
+                path: OfflinePrerequisites.servePath,
+                distribution: prerequisites.distribution,
+                packagesSHA256: indexSHA
+            )
         }
-        var roles: [String: JSONValue] = [:]
+        var roles: [Role: ServeManifest.RoleFiles] = [:]
         for bundle in bundles {
-            var entry: [String: JSONValue] = [
-                "bundle": .string(bundle.servePath),
-                "sha256": .string(bundle.sha256),
-                "packages": .array(packages.filter { $0.roles.contains(bundle.role) }.map { .string($0.servePath) }),
-            ]
-            if let archive = secrets.first(where: { $0.role == bundle.role }) {
-                entry["secrets"] = .object([
-                    "path": .string(archive.servePath), "sha256": .string(archive.sha256),
-                    "size": .int(archive.bytes.count),
-                ])
-            }
-            roles[bundle.role.rawValue] = .object(entry)
+            let archive = secrets.first { $0.role == bundle.role }
+            roles[bundle.role] = .init(
+                bundle: bundle.servePath,
+                bundleSHA256: bundle.sha256,
+                packages: packages.filter { $0.roles.contains(bundle.role) }.map(\.servePath),
+                secrets: archive.map { .init(path: $0.servePath, sha256: $0.sha256, size: $0.bytes.count) }
+            )
         }
-        // One line per file, `SHA256 SIZE PATH`: what dcos_install.sh checks against the signed manifest with grep,
-        // having no JSON parser. Secrets archives are listed by digest (salted), never by contents.
-        var sums = files.map { path, entry in
-            "\(entry["sha256"]?.stringValue ?? "") \(entry["size"]?.intValue ?? 0) \(path)"
-        }
-        sums += secrets.map { "\($0.sha256) \($0.bytes.count) \($0.servePath)" }
-        sums.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        return .object(
-            [
-                "format": .int(1),
-                "cluster_name": .string(clusterName),
-                "config_id": .string(configID),
-                "bootstrap_url": .string(bootstrapURL),
-                "release": .object(["name": .string(release.name), "version": .string(release.version)]),
-                "archive": .object([
-                    "format": .string("ustar+pax, gzip"), "zlib": .string(GzipWriter.zlibVersion), "level": .int(9),
-                ]),
-                "roles": .object(roles),
-                "files": .object(files),
-                "sums": .array(sums.map(JSONValue.string)),
-                "signing_key": .object([
-                    "fingerprint": .string(keys.publicKeyFingerprint), "path": .string("manifest-signing.pub"),
-                    "signature": .string("manifest.json.sig"), "algorithm": .string("ed25519"),
-                ]),
-            ].merging(prereqs == .null ? [:] : ["prereqs": prereqs]) { first, _ in first }
+        return ServeManifest(
+            clusterName: clusterName,
+            configID: configID,
+            bootstrapURL: bootstrapURL,
+            release: release,
+            zlibVersion: GzipWriter.zlibVersion,
+            roles: roles,
+            files: files,
+            prerequisites: offline,
+            signingKeyFingerprint: keys.publicKeyFingerprint,
+            previousGenerations: previousGenerations
         )
     }
 }
@@ -102,10 +81,13 @@ struct ServeOutput {
 /// Writes serve/ as a whole: into a fresh directory beside it, then swapped in atomically.
 struct ServeDirectoryWriter {
     let genconfDirectory: String
+    /// Earlier configurations kept beside the current one.
+    var keepGenerations = GenconfOptions.defaultKeepGenerations
 
     var serveDirectory: String { genconfDirectory + "/serve" }
 
-    func write(_ output: ServeOutput, logger: Logger) throws(GenconfError) {
+    /// Returns the earlier configurations it kept, newest first.
+    func write(_ output: ServeOutput, logger: Logger) throws(GenconfError) -> [ServeManifest.Generation] {
         let lockPath = genconfDirectory + "/.genconf.lock"
         let lock: FileLock?
         do {
@@ -122,6 +104,7 @@ struct ServeDirectoryWriter {
         removeStaleStagingDirectories(logger: logger)
 
         let staging = genconfDirectory + "/serve.tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        let kept = keptGenerations(replacedBy: output.configID, logger: logger)
         do {
             try DirectorySwap.removeTree(staging)
             try FileWriter.makeDirectory(staging)
@@ -142,25 +125,117 @@ struct ServeDirectoryWriter {
                 }
                 try FileWriter.create(directory + "/Packages", bytes: prerequisites.packagesIndex)
             }
-            try FileWriter.create(staging + "/dcos_install.sh", bytes: output.installScript, mode: 0o755)
-            let manifest = Array((output.manifest.encoded(pretty: true) + "\n").utf8)
-            try FileWriter.create(staging + "/manifest.json", bytes: manifest)
-            try FileWriter.create(staging + "/manifest.json.sig", bytes: output.keys.sign(manifest))
-            try FileWriter.create(staging + "/manifest-signing.pub", bytes: Array(output.keys.publicKeyPEM.utf8))
+            let manifest = output.manifest(previousGenerations: kept.map(\.manifest.generation))
+            let manifestBytes = manifest.encoded
+            let signature = output.keys.sign(manifestBytes)
+            // The current configuration: at the top (what DC/OS's tools fetch) and as a generation of its own.
+            try FileWriter.makeDirectory(staging + "/" + ServeManifest.generationsDirectory)
+            for directory in [staging, staging + "/" + manifest.generation.directory] {
+                if directory != staging { try FileWriter.makeDirectory(directory) }
+                try FileWriter.create(
+                    directory + "/" + ServeManifest.installScriptFileName,
+                    bytes: output.installScript,
+                    mode: 0o755
+                )
+                try FileWriter.create(directory + "/" + ServeManifest.fileName, bytes: manifestBytes)
+                try FileWriter.create(directory + "/" + ServeManifest.signatureFileName, bytes: signature)
+            }
+            try FileWriter.create(
+                staging + "/" + ServeManifest.publicKeyFileName,
+                bytes: Array(output.keys.publicKeyPEM.utf8)
+            )
+            for generation in kept { try generation.link(into: staging, from: serveDirectory) }
             try writeSecrets(output.secrets)
             FileWriter.syncDirectory(staging + "/bundles")
             FileWriter.syncDirectory(staging)
             try DirectorySwap.replace(serveDirectory, with: staging)
             FileWriter.syncDirectory(genconfDirectory)
-            pruneSecrets(keeping: Set(output.secrets.map(\.fileName)), logger: logger)
+            let secretNames = ([manifest] + kept.map(\.manifest)).flatMap { $0.roles.values.compactMap(\.secrets) }
+                .map { String($0.path.split(separator: "/").last ?? "") }
+            pruneSecrets(keeping: Set(secretNames), logger: logger)
         } catch {
             try? DirectorySwap.removeTree(staging)
             throw .output("Could not write \(serveDirectory): \(error) The previous serve directory is unchanged.")
         }
         logger.debug("Replaced serve directory", metadata: ["path": "\(serveDirectory)"])
+        return kept.map(\.manifest.generation)
     }
 
     var secretsDirectory: String { genconfDirectory + "/" + SecretsArchive.directoryName }
+
+    /// An earlier configuration of serve/ that is kept: where its manifest, signature and installer are.
+    struct KeptGeneration {
+        var manifest: ServeManifest
+        /// Relative to serve/: `generations/<id>`, or "" for a serve/ written before generations existed.
+        var source: String
+
+        /// Links its manifest, signature, installer and files into the new serve/ (`staging`). A file the
+        /// new configuration has too is the same file: bundles and packages are named by their content.
+        func link(into staging: String, from serve: String) throws(SystemError) {
+            let from = source.isEmpty ? serve : serve + "/" + source
+            let to = staging + "/" + manifest.generation.directory
+            try FileWriter.makeDirectory(to)
+            for name in [ServeManifest.fileName, ServeManifest.signatureFileName, ServeManifest.installScriptFileName] {
+                try FileWriter.linkOrCopy(from + "/" + name, to: to + "/" + name)
+            }
+            for path in manifest.files.keys.sorted() where path != ServeManifest.installScriptFileName {
+                let destination = staging + "/" + path
+                if FileReader.permissions(destination) != nil { continue }
+                var parent = ""
+                for component in path.split(separator: "/").dropLast() {
+                    parent += (parent.isEmpty ? "" : "/") + component
+                    if FileReader.permissions(staging + "/" + parent) == nil {
+                        try FileWriter.makeDirectory(staging + "/" + parent)
+                    }
+                }
+                try FileWriter.linkOrCopy(serve + "/" + path, to: destination)
+            }
+        }
+    }
+
+    /// The configurations the new serve/ keeps: the one it replaces and those that one kept, newest first,
+    /// at most `keepGenerations`, without the new one. A generation whose files are no longer all there
+    /// (with their sizes) is dropped with a warning: a node of it could not fetch them anyway.
+    func keptGenerations(replacedBy configID: String, logger: Logger) -> [KeptGeneration] {
+        guard keepGenerations > 0, case .success(let current) = ServeManifest.load(directory: serveDirectory) else {
+            return []
+        }
+        var seen: Set<String> = [configID]
+        var kept: [KeptGeneration] = []
+        for generation in [current.generation] + current.previousGenerations {
+            guard kept.count < keepGenerations, ServeManifest.isGenerationID(generation.configID),
+                seen.insert(generation.configID).inserted
+            else { continue }
+            var source = generation.directory
+            var manifest = try? ServeManifest.load(directory: serveDirectory + "/" + source).get()
+            if manifest == nil, generation.configID == current.configID {
+                source = ""  // written before serve/ had generations/
+                manifest = current
+            }
+            guard let manifest, manifest.configID == generation.configID else {
+                logger.warning(
+                    "serve/ no longer holds configuration \(generation.configID.prefix(12)) (\(generation.directory)/manifest.json is missing or damaged): it is not kept"
+                )
+                continue
+            }
+            let from = source.isEmpty ? serveDirectory : serveDirectory + "/" + source
+            let missing =
+                [ServeManifest.fileName, ServeManifest.signatureFileName, ServeManifest.installScriptFileName]
+                .filter { FileReader.size(from + "/" + $0) == nil }
+                + manifest.files.filter { path, file in
+                    path != ServeManifest.installScriptFileName
+                        && FileReader.size(serveDirectory + "/" + path) != file.size
+                }.keys.sorted()
+            guard missing.isEmpty else {
+                logger.warning(
+                    "Configuration \(generation.configID.prefix(12)) is not kept in serve/: \(missing.prefix(3).joined(separator: ", ")) missing or changed"
+                )
+                continue
+            }
+            kept.append(KeptGeneration(manifest: manifest, source: source))
+        }
+        return kept
+    }
 
     /// The secrets archives go to genconf/secrets/ (0700, files 0600) before serve/ is swapped: a node that sees
     /// the new dcos_install.sh finds its archive. Archives are named by content, so an existing one is complete.

@@ -3,9 +3,14 @@ import InstallerConfig
 
 /// `templates/manifest.yaml`: what the release puts on each node.
 public struct ReleaseManifest: Sendable {
-    public struct Release: Sendable {
+    public struct Release: Sendable, Hashable {
         public var name: String
         public var version: String
+
+        public init(name: String, version: String) {
+            self.name = name
+            self.version = version
+        }
     }
 
     /// A file a node receives.

@@ -54,10 +54,11 @@ extension SSHSession {
         }
         let commandLength = UInt32(remoteCommand.utf8.count)
         do throws(SSHError) {
-            _ = try await call("starting the command", deadline: openDeadline, code: .channel, timeout: .commandTimeout) {
+            _ = try await call("starting the command", deadline: openDeadline, code: .channel, timeout: .commandTimeout)
+            {
                 cssh2_channel_exec(channel, remoteCommand, commandLength)
             }
-        } catch where error.code == .cancelled {
+        } catch  where error.code == .cancelled {
             // The request may have reached the node already: the command may be running there.
             closed = true  // stopCancelled frees it
             throw await Task { await self.stopCancelled(channel, marker: marker, sudo: sudo, after: error) }.value
@@ -218,7 +219,9 @@ extension SSHSession {
                 let n = buffer.withUnsafeMutableBytes { cssh2_channel_read(channel, id, $0.baseAddress, $0.count) }
                 if n > 0 {
                     progressed = true
-                    if id != 0 { buffer.withUnsafeBytes { _ = marker.take(UnsafeRawBufferPointer(rebasing: $0[0..<n])) } }
+                    if id != 0 {
+                        buffer.withUnsafeBytes { _ = marker.take(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                    }
                 } else if n < 0 && n != Int(LIBSSH2_ERROR_EAGAIN) {
                     return
                 }
@@ -226,7 +229,9 @@ extension SSHSession {
             if marker.isSettled || libssh2_channel_eof(channel) != 0 { return }
             if progressed { continue }
             do throws(SSHError) {
-                try await waitForSocket(deadline: deadline) { SSHError(.commandTimeout, host: label, "no process group") }
+                try await waitForSocket(deadline: deadline) {
+                    SSHError(.commandTimeout, host: label, "no process group")
+                }
             } catch {
                 return
             }

@@ -1,3 +1,5 @@
+import InstallerManifest
+import InstallerRender
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -49,7 +51,7 @@ final class ManifestCache: Sendable {
     }
 
     /// The largest manifest read; a bigger one is ignored (weak validators are used instead).
-    static let maximumManifestBytes = 64 * 1024 * 1024
+    static let maximumManifestBytes = ServeManifest.maximumBytes
 
     private let current = Mutex<(key: Key, contents: Contents)?>(nil)
 
@@ -96,37 +98,22 @@ final class ManifestCache: Sendable {
         return Self.parse(Array(bytes[..<filled]))
     }
 
-    /// The `files` table of a manifest, keeping entries whose digest is 64 hex digits.
+    /// What the server needs of a manifest (``ServeManifest/parse(_:)``): the files' digests and the secrets
+    /// archives' roles. Not a manifest: nothing (weak validators, no secrets).
     static func parse(_ bytes: [UInt8]) -> Contents {
-        struct Manifest: Decodable {
-            struct File: Decodable {
-                var sha256: String?
-                var size: Int64?
-            }
-            struct Role: Decodable {
-                struct Secrets: Decodable {
-                    var path: String?
-                }
-                var secrets: Secrets?
-            }
-            var files: [String: File]?
-            var config_id: String?
-            var roles: [String: Role]?
-        }
-        guard let manifest = try? JSONDecoder().decode(Manifest.self, from: Data(bytes)) else { return Contents() }
-        var result: [String: Entry] = [:]
-        for (path, file) in manifest.files ?? [:] {
-            guard let sha = file.sha256?.lowercased(), let size = file.size, sha.utf8.count == 64,
-                sha.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
-            else { continue }
-            let key = path.hasPrefix("/") ? String(path.dropFirst()) : path
-            result[key] = Entry(sha256: sha, size: size)
+        guard let manifest = ServeManifest.parse(bytes) else { return Contents() }
+        var files: [String: Entry] = [:]
+        for (path, file) in manifest.files {
+            files[path.hasPrefix("/") ? String(path.dropFirst()) : path] = Entry(
+                sha256: file.sha256,
+                size: Int64(file.size)
+            )
         }
         var secretRoles: [String: String] = [:]
-        for (role, entry) in manifest.roles ?? [:] {
-            if let path = entry.secrets?.path { secretRoles[path] = role }
+        for (role, entry) in manifest.roles {
+            if let path = entry.secrets?.path { secretRoles[path] = role.rawValue }
         }
-        return Contents(files: result, configID: manifest.config_id, secretRoles: secretRoles)
+        return Contents(files: files, configID: manifest.configID, secretRoles: secretRoles)
     }
 
     func store(key: Key, contents: Contents) {

@@ -87,6 +87,13 @@ public enum FileReader {
         return (status.st_mode & 0o7777, type == S_IFDIR, type == S_IFLNK)
     }
 
+    /// The size of the regular file at `path` (following a symbolic link), or nil when there is none.
+    public static func size(_ path: String) -> Int? {
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+        return Int(status.st_size)
+    }
+
     /// The names in a directory (without `.` and `..`), sorted by their bytes.
     public static func directoryEntries(_ path: String) throws(SystemError) -> [String] {
         guard let directory = opendir(path) else { throw SystemError("list", path: path, errno: errno) }

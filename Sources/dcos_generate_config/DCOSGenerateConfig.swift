@@ -97,6 +97,14 @@ struct DCOSGenerateConfig: ParsableCommand {
     )
     var tokenTTL = "1h"
 
+    @Option(
+        help: ArgumentHelp(
+            "--genconf, --web: how many earlier configurations serve/ keeps beside the current one (their installers and files), so nodes not upgraded yet, or rolled back, can still fetch theirs.",
+            valueName: "n"
+        )
+    )
+    var keepGenerations = GenconfOptions.defaultKeepGenerations
+
     @Flag(help: "Print the version as JSON: DC/OS's version and variant, the installer's version and commit.")
     var version = false
 
@@ -266,6 +274,14 @@ struct DCOSGenerateConfig: ParsableCommand {
         if tokenTTL != "1h" && modes != [.issueNodeToken] {
             throw ValidationError("--token-ttl is an option of --issue-node-token.")
         }
+        if keepGenerations != GenconfOptions.defaultKeepGenerations {
+            guard (modes.isEmpty || modes == [.genconf] || modes == [.web]) else {
+                throw ValidationError("--keep-generations is an option of --genconf and --web.")
+            }
+            guard (0...100).contains(keepGenerations) else {
+                throw ValidationError("--keep-generations must be between 0 and 100 (got \(keepGenerations)).")
+            }
+        }
         if yes && modes != [.uninstall] {
             throw ValidationError("--yes is an option of --uninstall.")
         }
@@ -288,6 +304,7 @@ struct DCOSGenerateConfig: ParsableCommand {
         let context = CommandContext(
             genconfDir: genconfDir,
             templatesDir: templatesDir,
+            keepGenerations: keepGenerations,
             json: json,
             verbose: verbose,
             logger: logger
@@ -334,6 +351,7 @@ struct DCOSGenerateConfig: ParsableCommand {
 struct CommandContext {
     var genconfDir: String
     var templatesDir: String?
+    var keepGenerations = GenconfOptions.defaultKeepGenerations
     var json: Bool
     var verbose: Bool
     var logger: Logger
@@ -341,7 +359,8 @@ struct CommandContext {
     var options: GenconfOptions {
         GenconfOptions(
             genconfDirectory: Paths.absolute(genconfDir),
-            templatesDirectory: Paths.templatesDirectory(explicit: templatesDir)
+            templatesDirectory: Paths.templatesDirectory(explicit: templatesDir),
+            keepGenerations: keepGenerations
         )
     }
 

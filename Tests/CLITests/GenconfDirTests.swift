@@ -153,6 +153,12 @@ struct AtomicCLITests {
         let files = try #require(manifest["files"] as? [String: [String: Any]])
         var onDisk = try workspace.digests(workspace.serve)
         for name in ["manifest.json", "manifest.json.sig", "manifest-signing.pub"] { onDisk.removeValue(forKey: name) }
+        // The configuration's own generation: the same manifest, signature and installer as at the top.
+        let generation = try #require(manifest["config_id"] as? String)
+        let top = try workspace.digests(workspace.serve)
+        for name in ["manifest.json", "manifest.json.sig", "dcos_install.sh"] {
+            #expect(onDisk.removeValue(forKey: "generations/\(generation)/\(name)") == top[name], "\(name)")
+        }
         #expect(Set(files.keys) == Set(onDisk.keys))
         for (path, digest) in onDisk { #expect(files[path]?["sha256"] as? String == digest) }
         #expect(try workspace.entries(workspace.genconf).allSatisfy { !$0.hasPrefix("serve.tmp-") })

@@ -1,6 +1,7 @@
 import InstallerActions
 import InstallerCluster
 import InstallerConfig
+import InstallerManifest
 import InstallerRender
 import Synchronization
 import Testing
@@ -235,12 +236,21 @@ struct ParsingTests {
     }
 
     @Test func planPushesTheRoleBundleForFileBootstrap() {
-        let serve = ServeManifest(
-            directory: "/g/serve",
-            clusterName: "c",
-            configID: "id",
-            roles: [.slave: .init(bundle: "bundles/slave.tar.gz", bundleSHA256: "s", packages: ["packages/p.tar.xz"])],
-            files: ["bundles/slave.tar.gz": "s", "packages/p.tar.xz": "q", "dcos_install.sh": "d"]
+        let id = String(repeating: "1", count: 64)
+        let serve = ServeDirectory(
+            path: "/g/serve",
+            manifest: ServeManifest(
+                clusterName: "c",
+                configID: id,
+                roles: [
+                    .slave: .init(bundle: "bundles/slave.tar.gz", bundleSHA256: "s", packages: ["packages/p.tar.xz"])
+                ],
+                files: [
+                    "bundles/slave.tar.gz": .init(sha256: "s", size: 1),
+                    "packages/p.tar.xz": .init(sha256: "q", size: 1),
+                    "dcos_install.sh": .init(sha256: "d", size: 1),
+                ]
+            )
         )
         let planner = NodePlanner(
             remoteDirectory: "/opt/dcos-install",
@@ -253,7 +263,8 @@ struct ParsingTests {
         #expect(
             steps.map(\.name) == [
                 "upload dcos_install.sh", "push bundles/slave.tar.gz", "push packages/p.tar.xz", "push dcos_install.sh",
-                "push manifest-signing.pub", "push manifest.json.sig", "push manifest.json", "install",
+                "push manifest-signing.pub", "push generations/\(id)/manifest.json.sig",
+                "push generations/\(id)/manifest.json", "push manifest.json.sig", "push manifest.json", "install",
             ]
         )
         #expect(steps.last?.command == "bash '/opt/dcos-install/dcos_install.sh' --json slave")
@@ -269,14 +280,25 @@ struct ParsingTests {
 
     @Test("A role with secrets gets its archive pushed over SSH (0600) and dcos_install.sh --secrets")
     func planPushesSecretsOverSSH() {
-        var serve = ServeManifest(
-            directory: "/g/genconf/serve",
-            clusterName: "c",
-            configID: "id",
-            roles: [.master: .init(bundle: "bundles/master.tar.gz", bundleSHA256: "s", packages: [])],
-            files: ["bundles/master.tar.gz": "s", "dcos_install.sh": "d"]
+        let serve = ServeDirectory(
+            path: "/g/genconf/serve",
+            manifest: ServeManifest(
+                clusterName: "c",
+                configID: "id",
+                roles: [
+                    .master: .init(
+                        bundle: "bundles/master.tar.gz",
+                        bundleSHA256: "s",
+                        packages: [],
+                        secrets: .init(path: "secrets/master--0011.tar.gz", sha256: "e", size: 1)
+                    )
+                ],
+                files: [
+                    "bundles/master.tar.gz": .init(sha256: "s", size: 1),
+                    "dcos_install.sh": .init(sha256: "d", size: 1),
+                ]
+            )
         )
-        serve.secrets = [.master: .init(path: "secrets/master--0011.tar.gz", sha256: "e")]
         let planner = NodePlanner(
             remoteDirectory: "/opt/dcos-install",
             serve: serve,

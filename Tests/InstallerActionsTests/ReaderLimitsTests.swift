@@ -26,26 +26,6 @@ struct ReaderLimitsTests {
         #expect(NodeReport.parse(Self.report + "\n" + String(repeating: "{", count: 50_000)) != nil)
     }
 
-    @Test("manifest.json over 16 MiB, or nested as a bomb, is refused with what to do")
-    func serveManifest() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ReaderLimits-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("manifest.json")
-        try Data(repeating: UInt8(ascii: " "), count: ServeManifest.maximumBytes + 1).write(to: path)
-        guard case .failure(let big) = ServeManifest.load(directory: directory.path) else {
-            Issue.record("an oversized manifest loaded")
-            return
-        }
-        #expect(big.message.contains("is larger than 16 MiB"), "\(big)")
-        try Data((String(repeating: "[", count: 100_000)).utf8).write(to: path)
-        guard case .failure(let deep) = ServeManifest.load(directory: directory.path) else {
-            Issue.record("a nesting bomb loaded")
-            return
-        }
-        #expect(deep.message.contains("is not a manifest written by --genconf"), "\(deep)")
-    }
-
     @Test("a journal line beyond its limits is skipped like a torn one; the other lines count")
     func journal() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ReaderLimits-\(UUID())")

@@ -192,7 +192,8 @@ struct ChangeTests {
                 #expect(old.path != new.path)
             }
             #expect(try workspace.digests(workspace.serve) != serveBefore)
-            #expect(try workspace.entries(workspace.serve + "/bundles").count == Role.allCases.count)
+            // The earlier configuration's bundles stay (a kept generation) beside the new ones.
+            #expect(try workspace.entries(workspace.serve + "/bundles").count == 2 * Role.allCases.count)
         }
     }
 }

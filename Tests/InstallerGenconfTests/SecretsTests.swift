@@ -117,11 +117,15 @@ struct SecretsTests {
         try workspace.replaceInConfig("first-password", with: "second-password")
         let second = try await generate(workspace)
         #expect(first.configID != second.configID)
-        // Only the masters render it (exhibitor_realm), and only the newest archive is kept.
+        // Only the masters render it (exhibitor_realm). The first configuration is kept as a generation,
+        // its archive too; once no kept generation names it, it is removed.
         #expect(first.secrets.map(\.role) == [.master])
-        let names = try workspace.entries(workspace.genconf + "/secrets")
-        #expect(names.map { "secrets/" + $0 } == second.secrets.map(\.path))
         #expect(first.secrets[0].path != second.secrets[0].path)
+        var names = try workspace.entries(workspace.genconf + "/secrets")
+        #expect(Set(names.map { "secrets/" + $0 }) == Set((first.secrets + second.secrets).map(\.path)))
+        _ = try await generate(workspace, keepGenerations: 0)
+        names = try workspace.entries(workspace.genconf + "/secrets")
+        #expect(names.map { "secrets/" + $0 } == second.secrets.map(\.path))
     }
 
     private func files(under directory: String) throws -> [String] {

@@ -16,6 +16,14 @@ struct ServeTests {
         // The signature of the manifest, and the key that checks it, are beside it, not in it.
         #expect(onDisk.removeValue(forKey: "manifest.json.sig") != nil)
         #expect(onDisk.removeValue(forKey: "manifest-signing.pub") != nil)
+        // The configuration as a generation of its own: the same manifest, signature and installer.
+        let generation = "generations/\(result.configID)/"
+        for name in ["manifest.json", "manifest.json.sig", "dcos_install.sh"] {
+            let copy = onDisk.removeValue(forKey: generation + name)
+            #expect(copy != nil, "\(generation + name)")
+            let top = try workspace.digests(workspace.serve)[name]
+            #expect(copy == top, "\(name)")
+        }
         #expect(Set(files.keys) == Set(onDisk.keys))
         for (path, digest) in onDisk {
             let entry = try #require(files[path])

@@ -18,8 +18,16 @@ enum Repo {
 }
 
 /// Runs genconf in-process on a workspace, with logs discarded.
-func generate(_ workspace: Workspace, templates: String = Repo.templates) async throws(GenconfError) -> GenconfResult {
-    let options = GenconfOptions(genconfDirectory: workspace.genconf, templatesDirectory: templates)
+func generate(
+    _ workspace: Workspace,
+    templates: String = Repo.templates,
+    keepGenerations: Int = GenconfOptions.defaultKeepGenerations
+) async throws(GenconfError) -> GenconfResult {
+    let options = GenconfOptions(
+        genconfDirectory: workspace.genconf,
+        templatesDirectory: templates,
+        keepGenerations: keepGenerations
+    )
     return try await Genconf.run(options, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
 }
 

@@ -18,11 +18,11 @@ extension InstallScriptTests {
         .enabled(if: isRoot, "needs root")
     )
     func refusesTamperedManifest() throws {
-        let manifestPath = "/serve/manifest.json"
+        let manifestPath = "/" + TestSigning.installManifest()
         // A byte of the signed manifest changed.
         var node = try scratchNode()
         var text = try String(contentsOfFile: node.directory.path + manifestPath, encoding: .utf8)
-        try node.directory.write("serve/manifest.json", text.replacingOccurrences(of: "\n}", with: ", \"x\": 1\n}"))
+        try node.directory.write(TestSigning.installManifest(), text.replacingOccurrences(of: "\n}", with: ", \"x\": 1\n}"))
         var result = try node.run(["--disable-preflight", "slave"])
         #expect(result.status == 1)
         #expect(result.output.contains("its signature does not verify with this installer's key"), "\(result.output)")
@@ -52,7 +52,7 @@ extension InstallScriptTests {
                 return line.replacingOccurrences(of: " \(size) ", with: " \((Int(size) ?? 0) + 1) ")
             }.joined(separator: "\n") + "\n"
         #expect(changed != text)
-        try node.directory.write("serve/manifest.json", changed)
+        try node.directory.write(TestSigning.installManifest(), changed)
         try Data(TestSigning.keys.sign(Array(changed.utf8))).write(
             to: URL(fileURLWithPath: node.directory.path + manifestPath + ".sig")
         )

@@ -121,7 +121,7 @@ enum TestSigning {
         try FileManager.default.createDirectory(atPath: serve, withIntermediateDirectories: true)
         var sums = extra
         let names = (FileManager.default.enumerator(atPath: serve)?.allObjects as? [String] ?? []).sorted()
-        for name in names where !name.hasPrefix("manifest") {
+        for name in names where !name.hasPrefix("manifest") && !name.hasPrefix("generations") {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: serve + "/" + name, isDirectory: &isDirectory),
                 !isDirectory.boolValue
@@ -132,8 +132,20 @@ enum TestSigning {
         let manifest =
             "{\n  \"config_id\": \"\(configID)\",\n  \"sums\": [\n"
             + sums.map { "    \"\($0)\"" }.joined(separator: ",\n") + "\n  ]\n}\n"
-        try directory.write("serve/manifest.json", manifest)
-        try Data(keys.sign(Array(manifest.utf8))).write(to: URL(fileURLWithPath: serve + "/manifest.json.sig"))
+        // At the top (what the server serves now) and as the configuration's generation (what install reads).
+        let generation = "generations/\(configID)"
+        try FileManager.default.createDirectory(atPath: serve + "/" + generation, withIntermediateDirectories: true)
+        for prefix in ["serve/", "serve/\(generation)/"] {
+            try directory.write(prefix + "manifest.json", manifest)
+            try Data(keys.sign(Array(manifest.utf8))).write(
+                to: URL(fileURLWithPath: directory.path + "/" + prefix + "manifest.json.sig")
+            )
+        }
+    }
+
+    /// serve/'s path of the manifest dcos_install.sh verifies before it installs: its configuration's generation.
+    static func installManifest(configID: String = ShippedConfig.configID) -> String {
+        "serve/generations/\(configID)/manifest.json"
     }
 
     static func sha256Hex(_ data: Data) -> String {

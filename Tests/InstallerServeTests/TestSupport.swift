@@ -80,7 +80,10 @@ struct GenconfFixture {
         try Data("stale\n".utf8).write(to: url.appendingPathComponent("stale.txt"))
         manifest["stale.txt"] = ["sha256": String(repeating: "ab", count: 32), "size": 999]
         let json = try JSONSerialization.data(
-            withJSONObject: ["files": manifest, "variant": Int(variant)],
+            withJSONObject: [
+                "format": 1, "config_id": String(repeating: "0", count: 64), "roles": [String: Any](),
+                "files": manifest, "variant": Int(variant),
+            ],
             options: [.sortedKeys]
         )
         try json.write(to: url.appendingPathComponent("manifest.json"))

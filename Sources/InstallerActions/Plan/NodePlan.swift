@@ -1,4 +1,5 @@
 import InstallerCluster
+import InstallerManifest
 import InstallerRender
 import InstallerSSH
 
@@ -27,7 +28,7 @@ public struct PlannedStep: Sendable, Hashable {
 public struct NodePlanner: Sendable {
     /// The node-side directory that receives dcos_install.sh (`/opt/dcos-install`).
     public var remoteDirectory: String
-    public var serve: ServeManifest?
+    public var serve: ServeDirectory?
     public var bootstrapURL: String
     /// Every master of the cluster with its SSH port, for the master reachability check.
     public var masters: [(host: String, port: Int)]
@@ -35,7 +36,7 @@ public struct NodePlanner: Sendable {
 
     public init(
         remoteDirectory: String,
-        serve: ServeManifest?,
+        serve: ServeDirectory?,
         bootstrapURL: String,
         masters: [(host: String, port: Int)],
         prerequisites: Prerequisites?
@@ -75,7 +76,7 @@ public struct NodePlanner: Sendable {
         case .install:
             var secrets: [PlannedStep] = []
             var secretsArgument = ""
-            if let archive = serve?.secrets[node.role], let serve {
+            if let archive = serve?.manifest.roles[node.role]?.secrets, let serve {
                 // Over this SSH connection, never over HTTP: the node's secrets are no public file.
                 let name = archive.path.split(separator: "/").last.map(String.init) ?? archive.path
                 let local = serve.secretsDirectory + "/" + name
@@ -134,10 +135,15 @@ public struct NodePlanner: Sendable {
     }
 
     private func uploadScript() -> PlannedStep {
-        let local = (serve?.directory ?? "genconf/serve") + "/dcos_install.sh"
+        let local = (serve?.path ?? "genconf/serve") + "/dcos_install.sh"
         return PlannedStep(
             name: "upload dcos_install.sh",
-            kind: .upload(local: local, remote: scriptPath, sha256: serve?.installScriptSHA256 ?? "", mode: 0o755),
+            kind: .upload(
+                local: local,
+                remote: scriptPath,
+                sha256: serve?.manifest.installScriptSHA256 ?? "",
+                mode: 0o755
+            ),
             command: "\(local) → \(scriptPath)"
         )
     }
@@ -147,17 +153,24 @@ public struct NodePlanner: Sendable {
     private func bootstrapPushes(for role: Role) -> [PlannedStep] {
         guard let directory = fileBootstrapDirectory, let serve else { return [] }
         var paths: [String] = []
-        if let files = serve.roles[role] { paths = [files.bundle] + files.packages }
-        paths += ["dcos_install.sh", "manifest-signing.pub", "manifest.json.sig", "manifest.json"]
+        let manifest = serve.manifest
+        if let files = manifest.roles[role] { paths = [files.bundle] + files.packages }
+        // The installer reads its own generation's signed manifest; the top one is what serve/ serves now.
+        let generation = manifest.generation.directory
+        paths += [
+            ServeManifest.installScriptFileName, ServeManifest.publicKeyFileName,
+            generation + "/" + ServeManifest.signatureFileName, generation + "/" + ServeManifest.fileName,
+            ServeManifest.signatureFileName, ServeManifest.fileName,
+        ]
         return paths.map { relative in
-            let local = serve.directory + "/" + relative
+            let local = serve.file(relative)
             let remote = directory + "/" + relative
             return PlannedStep(
                 name: "push \(relative)",
                 kind: .upload(
                     local: local,
                     remote: remote,
-                    sha256: serve.files[relative] ?? "",
+                    sha256: manifest.files[relative]?.sha256 ?? "",
                     mode: relative == "dcos_install.sh" ? 0o755 : 0o644
                 ),
                 command: "\(local) → \(remote)"

@@ -1,5 +1,6 @@
 import InstallerCluster
 import InstallerConfig
+import InstallerManifest
 import InstallerRender
 import InstallerSSH
 public import Logging
@@ -134,9 +135,9 @@ public enum ActionLaunch {
         logger: Logger
     ) -> Result<ActionRequest, Failure> {
         let config = selection.config
-        var serve: ServeManifest?
+        var serve: ServeDirectory?
         if options.action.needsServeDirectory {
-            switch ServeManifest.load(directory: genconf.serveDirectory) {
+            switch ServeDirectory.load(genconf.serveDirectory) {
             case .success(let loaded): serve = loaded
             case .failure(let error): return .failure(.refused(error.message))
             }
@@ -228,7 +229,7 @@ public enum ActionLaunch {
         }
         switch ServeManifest.load(directory: genconf.serveDirectory) {
         case .success(let serve):
-            guard let sha = serve.files[index] else {
+            guard let sha = serve.files[index]?.sha256 else {
                 return .failure(
                     .refused(
                         "genconf/serve/ has no \(index): run dcos_generate_config --genconf with prereqs_offline: true first (it collects the packages), and serve it."

@@ -1,5 +1,6 @@
 import InstallerCluster
 import InstallerConfig
+import InstallerManifest
 import InstallerRender
 import InstallerSSH
 
@@ -16,7 +17,7 @@ public struct ActionRequest: Sendable {
     public var policy: DeployPolicy
     public var postflightTimeout: Duration
     public var bootstrapURL: String
-    public var serve: ServeManifest?
+    public var serve: ServeDirectory?
     public var prerequisites: Prerequisites?
     /// `genconf/state`.
     public var stateDirectory: String
@@ -39,7 +40,7 @@ public struct ActionRequest: Sendable {
         policy: DeployPolicy,
         postflightTimeout: Duration,
         bootstrapURL: String,
-        serve: ServeManifest?,
+        serve: ServeDirectory?,
         prerequisites: Prerequisites?,
         stateDirectory: String,
         resume: ResumeState?,
@@ -79,7 +80,7 @@ public struct ActionRequest: Sendable {
     func address(_ node: ClusterNode) -> String { targets[node.host]?.label ?? node.host }
 
     func bundleSHA256(_ node: ClusterNode) -> String {
-        action == .deploy ? serve?.roles[node.role]?.bundleSHA256 ?? "" : ""
+        action == .deploy ? serve?.manifest.roles[node.role]?.bundleSHA256 ?? "" : ""
     }
 }
 
@@ -95,7 +96,7 @@ public enum ActionRunner {
         case .success(let made): recorder = made
         case .failure(let error): return .failure(error)
         }
-        let configID = request.serve?.configID
+        let configID = request.serve?.manifest.configID
         recorder.journal(
             "run-start",
             [
@@ -252,7 +253,7 @@ public enum ActionRunner {
                     .object(["name": .string($0.name), "detail": .string($0.detail)])
                 }
             ),
-            "config_id": request.serve.map { .string($0.configID) } ?? .string(""),
+            "config_id": request.serve.map { .string($0.manifest.configID) } ?? .string(""),
             "bundle_sha256": .string(request.bundleSHA256(record.node)),
         ]
     }
@@ -294,7 +295,7 @@ public enum ActionRunner {
             )
         }
         var text = "\(request.action.flag) --dry-run: no host is contacted or changed.\n"
-        if let serve = request.serve { text += "Configuration \(serve.configID), from \(serve.directory).\n" }
+        if let serve = request.serve { text += "Configuration \(serve.manifest.configID), from \(serve.path).\n" }
         text += "Order:\n" + order.enumerated().map { "  \($0 + 1). \($1)" }.joined(separator: "\n") + "\n"
         var hosts: [JSONValue] = []
         for node in request.nodes {
@@ -336,7 +337,7 @@ public enum ActionRunner {
         let json = JSONValue.object([
             "action": .string(request.action.rawValue),
             "dry_run": .bool(true),
-            "config_id": request.serve.map { .string($0.configID) } ?? .null,
+            "config_id": request.serve.map { .string($0.manifest.configID) } ?? .null,
             "order": .array(order.map(JSONValue.string)),
             "hosts": .array(hosts),
         ])

@@ -1,5 +1,6 @@
 import InstallerCluster
 import InstallerConfig
+import InstallerManifest
 import InstallerRender
 import InstallerSSH
 import Synchronization
@@ -49,7 +50,7 @@ public struct SSHNodeWorker: NodeWorker {
     /// they have this run's dcos_install.sh already, so that their upload step needs no round trip.
     public func prefetch(_ nodes: [ClusterNode]) {
         let remote = planner.scriptPath
-        let sha256 = planner.serve?.installScriptSHA256 ?? ""
+        let sha256 = planner.serve?.manifest.installScriptSHA256 ?? ""
         for node in nodes {
             guard let target = targets[node.host] else { continue }
             links.prefetch(target) { [verified] session in

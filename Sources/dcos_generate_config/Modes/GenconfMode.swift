@@ -1,6 +1,7 @@
 import FoundationEssentials
 import InstallerConfig
 import InstallerGenconf
+import InstallerManifest
 import InstallerRender
 import Logging
 import UnixSignals
@@ -92,6 +93,12 @@ enum GenconfMode {
             )
         }
         lines.append("  dcos_install.sh, manifest.json (signed: manifest.json.sig, manifest-signing.pub)")
+        if !result.previousGenerations.isEmpty {
+            let kept = result.previousGenerations.map { "\($0.configID.prefix(16)) (\($0.releaseVersion))" }
+            lines.append(
+                "  kept for nodes not upgraded yet: \(kept.joined(separator: ", ")) in generations/ (--keep-generations)"
+            )
+        }
         lines.append("Manifest signing key \(result.publicKeyFingerprint) (genconf/keys/manifest-signing.key):")
         lines += result.publicKey.split(separator: "\n").map { "  " + $0 }
         if !result.secrets.isEmpty {

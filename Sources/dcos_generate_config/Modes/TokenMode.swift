@@ -2,6 +2,7 @@ import FoundationEssentials
 import InstallerActions
 import InstallerConfig
 import InstallerGenconf
+import InstallerManifest
 import InstallerRender
 import InstallerTrust
 import Logging
@@ -32,7 +33,7 @@ enum TokenMode {
             context.logger.error("\(error)")
             return 1
         }
-        guard manifest.secrets[role] != nil else {
+        guard manifest.roles[role]?.secrets != nil else {
             context.logger.error(
                 "The \(role.rawValue) role has no secrets in this configuration (\(manifest.configID.prefix(12))): its nodes install without a token."
             )

@@ -21,10 +21,16 @@ extension InstallScriptTests {
         func read(_ path: String) throws -> String { try String(contentsOfFile: root + path, encoding: .utf8) }
     }
 
-    func scratchNode(extraFile: String? = nil) throws -> ScratchNode {
+    /// A scratch node with the shipped slave bundle; `extraFile` adds /etc/dcos-extra, `check` replaces the
+    /// body of /opt/mesosphere/bin/dcos-check (the role's health checks; the real one needs systemd).
+    func scratchNode(extraFile: String? = nil, check: String? = nil) throws -> ScratchNode {
         let directory = try TemporaryDirectory()
-        if let extraFile { try directory.write("staging/files/etc/dcos-extra", extraFile) }
-        let bundle = try bootstrap(role: .slave, in: directory)
+        let bundle = try bootstrap(
+            role: .slave,
+            in: directory,
+            replacing: check.map { ["/opt/mesosphere/bin/dcos-check": "#!/bin/sh\n" + $0 + "\n"] } ?? [:],
+            adding: extraFile.map { ["/etc/dcos-extra": $0] } ?? [:]
+        )
         let role: TemplateValue = .object([
             "role": .string("slave"), "bundle": .string(bundle.bundle), "sha256": .string(bundle.sha256),
             "size": .string(bundle.size),
@@ -92,23 +98,131 @@ extension InstallScriptTests {
         #expect(node.exists("/etc/mesosphere/roles/slave"))
     }
 
-    @Test("A different bundle is refused and the installed one is left alone", .enabled(if: isRoot, "needs root"))
-    func refusesAnotherBundle() throws {
-        let node = try scratchNode()
+    /// Runs `other`'s installer on `node` (another bundle of the slave role).
+    func install(_ other: ScratchNode, on node: ScratchNode, _ arguments: [String] = []) throws -> ProgramResult {
+        try InstallerRenderTests.run(
+            ["bash", other.script, "--disable-preflight", "--json"] + arguments + ["slave"],
+            environment: ["DCOS_INSTALL_ROOT": node.root]
+        )
+    }
+
+    @Test(
+        "Another bundle of the role upgrades side by side: one switch, the old version kept, uninstall removes both",
+        .enabled(if: isRoot, "needs root")
+    )
+    func upgradesSideBySide() throws {
+        let node = try scratchNode(check: "echo ok")
+        try node.directory.write("root/etc/dcos-extra", "# the operator's own file\n")
         let first = try node.run(["--disable-preflight", "slave"])
         #expect(first.status == 0, "\(first.output)")
         let before = try node.read("/var/lib/dcos-install/installed")
-
-        let other = try scratchNode(extraFile: "another configuration\n")
-        let result = try InstallerRenderTests.run(
-            ["bash", other.script, "--disable-preflight", "--json", "slave"],
-            environment: ["DCOS_INSTALL_ROOT": node.root]
+        let oldVersion = try FileManager.default.destinationOfSymbolicLink(
+            atPath: node.root + "/opt/dcos-release/active"
         )
-        #expect(result.status == 1)
-        #expect(result.output.contains("Another DC/OS bundle is installed on this node"))
-        #expect(result.output.contains("run dcos_install.sh --uninstall first"))
-        #expect(try jsonOutcome(result.output)["result"] as? String == "failed")
+
+        let other = try scratchNode(extraFile: "another configuration\n", check: "echo ok")
+        let result = try install(other, on: node)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(try jsonOutcome(result.output)["result"] as? String == "upgraded")
+        #expect(result.output.contains("DC/OS upgraded from"), "\(result.output)")
+        let active = try FileManager.default.destinationOfSymbolicLink(atPath: node.root + "/opt/dcos-release/active")
+        #expect(active != oldVersion)
+        #expect(try node.read("/etc/dcos-extra") == "another configuration\n")
+        // The previous version stays on disk until the next upgrade succeeds; the record is the new one.
+        #expect(FileManager.default.fileExists(atPath: node.root + "/opt/dcos-release/" + oldVersion + "/files"))
+        #expect(try node.read("/var/lib/dcos-install/installed") != before)
+        #expect(!node.exists("/var/lib/dcos-install/upgrading"))
+
+        // Installing it again changes nothing; uninstall removes every version and puts the operator's file back.
+        let again = try install(other, on: node)
+        #expect(try jsonOutcome(again.output)["result"] as? String == "unchanged", "\(again.output)")
+        let removed = try node.run(["--uninstall", "--json"])
+        #expect(removed.status == 0, "\(removed.output)")
+        #expect(!node.exists("/opt/dcos-release"))
+        #expect(!node.exists("/etc/mesosphere/roles/slave"))
+        #expect(try node.read("/etc/dcos-extra") == "# the operator's own file\n")
+    }
+
+    @Test(
+        "An upgrade whose checks fail is rolled back: exit 3, the old version active, nothing of the new one left",
+        .enabled(if: isRoot, "needs root")
+    )
+    func failedUpgradeRollsBack() throws {
+        let node = try scratchNode(check: "echo ok")
+        let first = try node.run(["--disable-preflight", "slave"])
+        #expect(first.status == 0, "\(first.output)")
+        let before = try node.read("/var/lib/dcos-install/installed")
+        let oldVersion = try FileManager.default.destinationOfSymbolicLink(
+            atPath: node.root + "/opt/dcos-release/active"
+        )
+
+        let broken = try scratchNode(
+            extraFile: "another configuration\n",
+            check: "echo 'the new release is broken'; exit 1"
+        )
+        let result = try install(broken, on: node, ["--wait=0"])
+        #expect(result.status == 3, "\(result.output)")
+        let outcome = try jsonOutcome(result.output)
+        #expect(outcome["result"] as? String == "rolled_back")
+        let message = outcome["message"] as? String ?? ""
+        #expect(message.contains("failed and was rolled back"), "\(message)")
+        #expect(message.contains("the new release is broken"), "\(message)")
+        #expect(message.contains("its checks pass"), "\(message)")
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: node.root + "/opt/dcos-release/active")
+                == oldVersion
+        )
         #expect(try node.read("/var/lib/dcos-install/installed") == before)
+        #expect(!node.exists("/etc/dcos-extra"))
+        #expect(!node.exists("/var/lib/dcos-install/upgrading"))
+        let versions = try FileManager.default.contentsOfDirectory(atPath: node.root + "/opt/dcos-release/versions")
+        #expect(versions.map { "versions/" + $0 } == [oldVersion])
+    }
+
+    @Test("An upgrade interrupted after the switch is undone by the next run", .enabled(if: isRoot, "needs root"))
+    func interruptedUpgradeIsUndone() throws {
+        let node = try scratchNode(check: "echo ok")
+        #expect(try node.run(["--disable-preflight", "slave"]).status == 0)
+        let before = try node.read("/var/lib/dcos-install/installed")
+        let oldVersion = try FileManager.default.destinationOfSymbolicLink(
+            atPath: node.root + "/opt/dcos-release/active"
+        )
+        // The run is killed (SIGKILL: no trap runs) while the new version is active: by its own check.
+        let killing = try scratchNode(
+            extraFile: "another configuration\n",
+            check: "kill -KILL \"$(cat '\(node.root)/var/lib/dcos-install/lock')\"; exit 1"
+        )
+        let killed = try install(killing, on: node)
+        #expect(killed.status != 0 && killed.status != 3, "\(killed.output)")
+        #expect(node.exists("/var/lib/dcos-install/upgrading"))
+        // The installed configuration's installer finds the interrupted upgrade and undoes it.
+        let rerun = try node.run(["--disable-preflight", "--json", "slave"])
+        #expect(rerun.status == 0, "\(rerun.output)")
+        #expect(rerun.output.contains("Undoing the interrupted upgrade"), "\(rerun.output)")
+        #expect(try jsonOutcome(rerun.output)["result"] as? String == "unchanged")
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: node.root + "/opt/dcos-release/active")
+                == oldVersion
+        )
+        #expect(try node.read("/var/lib/dcos-install/installed") == before)
+        #expect(!node.exists("/etc/dcos-extra"))
+    }
+
+    @Test("A node cannot change its role by an upgrade", .enabled(if: isRoot, "needs root"))
+    func roleChangeIsRefused() throws {
+        let node = try scratchNode()
+        #expect(try node.run(["--disable-preflight", "slave"]).status == 0)
+        try node.directory.write(
+            "root/var/lib/dcos-install/installed",
+            try node.read("/var/lib/dcos-install/installed").replacingOccurrences(
+                of: "role\tslave",
+                with: "role\tmaster"
+            )
+        )
+        let other = try scratchNode(extraFile: "another configuration\n")
+        let result = try install(other, on: node)
+        #expect(result.status == 1)
+        #expect(result.output.contains("cannot change its role by an upgrade"), "\(result.output)")
         #expect(!node.exists("/etc/dcos-extra"))
     }
 

@@ -105,9 +105,15 @@ struct InstallScriptTests {
     }
 
     /// A bootstrap directory with one bundle for `role` built from the real release, like genconf writes it.
-    func bootstrap(role: Role, in directory: TemporaryDirectory, packagesList: String = "") throws -> (
-        bundle: String, sha256: String, size: String
-    ) {
+    /// A hand-made serve/ with the shipped release's bundle of `role`. `replacing` changes the contents of
+    /// some of its files (node path → contents); `adding` adds files (mode 0644).
+    func bootstrap(
+        role: Role,
+        in directory: TemporaryDirectory,
+        packagesList: String = "",
+        replacing: [String: String] = [:],
+        adding: [String: String] = [:]
+    ) throws -> (bundle: String, sha256: String, size: String) {
         let rendering = try #require(
             try TemplateRenderer(directory: repositoryRoot + "/templates").render(values: try ShippedConfig.values())[
                 role
@@ -115,11 +121,15 @@ struct InstallScriptTests {
         )
         let staging = directory.path + "/staging"
         var installList = ""
-        for file in rendering.files {
-            let relative = "staging/files" + file.path
-            try directory.write(relative, String(decoding: file.contents, as: UTF8.self))
+        var files: [(path: String, contents: String, mode: Int)] = rendering.files.map {
+            ($0.path, replacing[$0.path] ?? String(decoding: $0.contents, as: UTF8.self), Int($0.mode))
+        }
+        files += adding.sorted { $0.key < $1.key }.map { ($0.key, $0.value, 0o644) }
+        for (path, contents, mode) in files {
+            let relative = "staging/files" + path
+            try directory.write(relative, contents)
             let digest = try run(["sha256sum", directory.path + "/" + relative]).output.prefix(64)
-            installList += String(format: "%04o", file.mode) + " \(digest) \(file.path)\n"
+            installList += String(format: "%04o", mode) + " \(digest) \(path)\n"
         }
         try directory.write("staging/install.list", installList)
         try directory.write(
@@ -169,12 +179,17 @@ struct InstallScriptTests {
         #expect(FileManager.default.fileExists(atPath: root + "/etc/mesosphere/roles/slave"))
         #expect(!FileManager.default.fileExists(atPath: root + "/etc/mesosphere/roles/master"))
         #expect(FileManager.default.fileExists(atPath: root + "/etc/systemd/system/dcos-mesos-slave.service"))
-        let detect = try FileManager.default.attributesOfItem(atPath: root + "/opt/mesosphere/bin/detect_ip")
+        // Every installed path is a link through the active version: its mode is the version's file's.
+        let detect = try FileManager.default.attributesOfItem(atPath: resolved(root + "/opt/mesosphere/bin/detect_ip"))
         #expect((detect[.posixPermissions] as? Int) == 0o755)
         let credentials = try FileManager.default.attributesOfItem(
-            atPath: root + "/opt/mesosphere/etc/docker_credentials"
+            atPath: resolved(root + "/opt/mesosphere/etc/docker_credentials")
         )
         #expect((credentials[.posixPermissions] as? Int) == 0o600)
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: root + "/opt/mesosphere/bin/detect_ip")
+                == root + "/opt/dcos-release/active/files/opt/mesosphere/bin/detect_ip"
+        )
     }
 
     @Test("Refuses a bundle whose SHA-256 does not match and installs nothing", .enabled(if: isRoot, "needs root"))
@@ -246,4 +261,9 @@ extension InstallScriptTests {
         #expect(FileManager.default.fileExists(atPath: directory.path + "/root/opt/mesosphere/bin/mesos-agent"))
         #expect(FileManager.default.fileExists(atPath: directory.path + "/root/opt/mesosphere/etc/mesos-slave-common"))
     }
+}
+
+/// `path` with every symbolic link resolved.
+func resolved(_ path: String) -> String {
+    URL(fileURLWithPath: path).resolvingSymlinksInPath().path
 }

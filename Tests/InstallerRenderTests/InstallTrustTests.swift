@@ -22,7 +22,10 @@ extension InstallScriptTests {
         // A byte of the signed manifest changed.
         var node = try scratchNode()
         var text = try String(contentsOfFile: node.directory.path + manifestPath, encoding: .utf8)
-        try node.directory.write(TestSigning.installManifest(), text.replacingOccurrences(of: "\n}", with: ", \"x\": 1\n}"))
+        try node.directory.write(
+            TestSigning.installManifest(),
+            text.replacingOccurrences(of: "\n}", with: ", \"x\": 1\n}")
+        )
         var result = try node.run(["--disable-preflight", "slave"])
         #expect(result.status == 1)
         #expect(result.output.contains("its signature does not verify with this installer's key"), "\(result.output)")
@@ -131,7 +134,9 @@ extension InstallScriptTests {
         let installed = try node.run(["--disable-preflight", "--secrets=\(archive)", "slave"])
         #expect(installed.status == 0, "\(installed.output)")
         #expect(try node.read("/etc/dcos-secret") == "s3cret value\n")
-        let mode = try FileManager.default.attributesOfItem(atPath: node.root + "/etc/dcos-secret")[.posixPermissions]
+        let mode = try FileManager.default.attributesOfItem(atPath: resolved(node.root + "/etc/dcos-secret"))[
+            .posixPermissions
+        ]
         #expect(mode as? Int == 0o600)
         #expect(!installed.output.contains("s3cret"))
         // --uninstall removes the secret file with the rest.

@@ -314,7 +314,7 @@ public struct SSHNodeWorker: NodeWorker {
         let accepted: Set<String> =
             switch phase {
             case .preflight, .postflight: ["pass"]
-            case .install: ["installed", "unchanged"]
+            case .install: ["installed", "unchanged", "upgraded"]
             case .uninstall: ["removed", "absent"]
             case .prereqs: []
             }

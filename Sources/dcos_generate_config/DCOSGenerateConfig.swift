@@ -25,7 +25,7 @@ struct DCOSGenerateConfig: ParsableCommand {
               3  --exec and the SSH actions: at least one host failed
             130  --exec and the SSH actions: interrupted (Ctrl-C)
 
-            The SSH actions (--preflight, --deploy, --postflight, --install-prereqs, --uninstall) exit 1 when the \
+            The SSH actions (--preflight, --deploy, --postflight, --install-prereqs, --uninstall, --upgrade) exit 1 when the \
             config is invalid or no host could be worked on, and record each run in genconf/state/<run id>/.
 
             --serve runs until SIGINT or SIGTERM, lets downloads in flight finish, and exits 0.
@@ -74,6 +74,12 @@ struct DCOSGenerateConfig: ParsableCommand {
 
     @Flag(help: "Run the nodes' postflight checks until they pass or postflight_timeout expires.")
     var postflight = false
+
+    @Flag(
+        help:
+            "Upgrade a running cluster to genconf/serve: probe and plan (--dry-run stops there), masters one at a time behind the ZooKeeper gate, then agents (upgrade_* keys); a node that fails is rolled back."
+    )
+    var upgrade = false
 
     @Flag(help: "Install the release's missing prerequisite packages with each node's apt-get, dnf or yum.")
     var installPrereqs = false
@@ -216,6 +222,7 @@ struct DCOSGenerateConfig: ParsableCommand {
         case postflight = "--postflight"
         case installPrereqs = "--install-prereqs"
         case uninstall = "--uninstall"
+        case upgrade = "--upgrade"
         case issueNodeToken = "--issue-node-token"
 
         /// The SSH action of this mode, if it is one.
@@ -226,6 +233,7 @@ struct DCOSGenerateConfig: ParsableCommand {
             case .postflight: .postflight
             case .installPrereqs: .installPrereqs
             case .uninstall: .uninstall
+            case .upgrade: .upgrade
             default: nil
             }
         }
@@ -237,7 +245,7 @@ struct DCOSGenerateConfig: ParsableCommand {
             (serve, .serve), (web, .web), (exec != nil, .exec), (version || versionLine, .version),
             (listKeys, .listKeys),
             (preflight, .preflight), (deploy, .deploy), (postflight, .postflight), (installPrereqs, .installPrereqs),
-            (uninstall, .uninstall), (issueNodeToken != nil, .issueNodeToken),
+            (uninstall, .uninstall), (upgrade, .upgrade), (issueNodeToken != nil, .issueNodeToken),
         ]
         .filter(\.0).map(\.1)
     }
@@ -265,7 +273,7 @@ struct DCOSGenerateConfig: ParsableCommand {
         }
         if (dryRun || resume || resumeRun != nil) && !isAction {
             throw ValidationError(
-                "--dry-run and --resume are options of --preflight, --deploy, --postflight, --install-prereqs and --uninstall."
+                "--dry-run and --resume are options of --preflight, --deploy, --postflight, --install-prereqs, --uninstall and --upgrade."
             )
         }
         if dryRun && (resume || resumeRun != nil) {
@@ -325,7 +333,7 @@ struct DCOSGenerateConfig: ParsableCommand {
             )
         case .serve: return await ServeMode.run(context, bind: bind, port: port, tlsCert: tlsCert, tlsKey: tlsKey)
         case .web: return await WebMode.run(context, bind: bind, port: port ?? 9000, tlsCert: tlsCert, tlsKey: tlsKey)
-        case .preflight, .deploy, .postflight, .installPrereqs, .uninstall:
+        case .preflight, .deploy, .postflight, .installPrereqs, .uninstall, .upgrade:
             let hostList = hosts.map {
                 $0.split(separator: ",").map { String($0.trimmingBlanks()) }.filter { !$0.isEmpty }
             }

@@ -5,6 +5,7 @@ public enum ActionKind: String, Sendable, Hashable, CaseIterable {
     case postflight
     case installPrereqs = "install-prereqs"
     case uninstall
+    case upgrade
 
     /// The command-line flag: `--deploy`.
     public var flag: String { "--" + rawValue }
@@ -16,7 +17,7 @@ public enum ActionKind: String, Sendable, Hashable, CaseIterable {
     public var mainPhase: Phase {
         switch self {
         case .preflight: .preflight
-        case .deploy: .install
+        case .deploy, .upgrade: .install
         case .postflight: .postflight
         case .installPrereqs: .prereqs
         case .uninstall: .uninstall
@@ -36,6 +37,8 @@ public enum Phase: Sendable, Hashable, CustomStringConvertible {
     case uninstall
     /// The package manager installs the missing prerequisites.
     case prereqs
+    /// Reads what the node has installed (its install record): `--upgrade`'s plan.
+    case probe
 
     public var description: String {
         switch self {
@@ -44,6 +47,7 @@ public enum Phase: Sendable, Hashable, CustomStringConvertible {
         case .postflight: "postflight"
         case .uninstall: "uninstall"
         case .prereqs: "install-prereqs"
+        case .probe: "probe"
         }
     }
 }

@@ -1,4 +1,5 @@
 import InstallerCluster
+import InstallerConfig
 
 /// How one host's part of an action ended.
 public enum HostStatus: String, Sendable, Hashable, CaseIterable {
@@ -102,6 +103,8 @@ public struct HostRecord: Sendable {
     public var finished: WallTime?
     /// What `--preflight` learnt for the cluster-wide checks.
     public var facts: ClusterChecks.Facts?
+    /// What the probe of `--upgrade` found installed (nil: nothing, or not probed).
+    public var installed: InstalledVersion?
 
     public init(node: ClusterNode, address: String, status: HostStatus, message: String = "") {
         self.node = node
@@ -120,5 +123,56 @@ public struct HostRecord: Sendable {
     public var durationMilliseconds: Int {
         guard let started, let finished else { return 0 }
         return finished.milliseconds(since: started)
+    }
+}
+
+/// What a node has installed, from its install record (`/var/lib/dcos-install/installed`).
+public struct InstalledVersion: Sendable, Hashable {
+    public var configID: String
+    public var role: String
+    /// The SHA-256 of the role bundle: the version's key on the node.
+    public var bundle: String
+    public var release: String
+    /// On masters: the installed master_list (the masters' addresses), empty when absent.
+    public var masterList: [String]
+
+    public init(configID: String, role: String, bundle: String, release: String, masterList: [String] = []) {
+        self.configID = configID
+        self.role = role
+        self.bundle = bundle
+        self.release = release
+        self.masterList = masterList
+    }
+
+    /// Parses the probe's output: the record's `key<TAB>value` lines, then `master_list<TAB>JSON`.
+    /// nil when it has no complete record (DC/OS is not installed, or an install was interrupted).
+    public static func parse(_ text: String) -> InstalledVersion? {
+        var values: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            guard parts.count == 2, values[String(parts[0])] == nil else { continue }
+            values[String(parts[0])] = String(parts[1])
+        }
+        guard let configID = values["config_id"], let role = values["role"], let bundle = values["bundle"] else {
+            return nil
+        }
+        var masters: [String] = []
+        if let list = values["master_list"].flatMap({ JSONValue.parse($0)?.arrayValue }) {
+            masters = list.compactMap(\.stringValue)
+        }
+        return InstalledVersion(
+            configID: configID,
+            role: role,
+            bundle: bundle,
+            release: values["release"] ?? "",
+            masterList: masters
+        )
+    }
+
+    public var json: JSONValue {
+        .object([
+            "config_id": .string(configID), "role": .string(role), "bundle": .string(bundle),
+            "release": .string(release), "master_list": .array(masterList.map(JSONValue.string)),
+        ])
     }
 }

@@ -16,6 +16,8 @@ public struct PlannedStep: Sendable, Hashable {
         case facts
         /// The package manager installs what is missing.
         case packages
+        /// Prints the node's install record (and its master list): what `--upgrade` compares.
+        case probe
     }
 
     public var name: String
@@ -107,6 +109,8 @@ public struct NodePlanner: Sendable {
                     command: "bash \(script) --postflight --json \(role)"
                 ),
             ]
+        case .probe:
+            return [PlannedStep(name: "probe", kind: .probe, command: RemoteScripts.probe)]
         case .uninstall:
             return [
                 uploadScript(),

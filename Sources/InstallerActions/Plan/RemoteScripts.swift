@@ -8,6 +8,12 @@ public enum RemoteScripts {
     /// The node's wall clock, read as close as possible to the round trip the driver times.
     public static let clock = "date +%s.%N"
 
+    /// The node's install record (`key<TAB>value` lines; nothing when DC/OS is not installed) and, on a
+    /// master, `master_list<TAB>` with the installed list. Changes nothing.
+    public static let probe =
+        "cat /var/lib/dcos-install/installed 2>/dev/null || true; "
+        + "if [ -r /opt/mesosphere/etc/master_list ]; then printf 'master_list\\t%s\\n' \"$(tr -d '\\n' < /opt/mesosphere/etc/master_list)\"; fi"
+
     /// `hostname=`, `machine_id=`, `bootstrap=ok|fail …|skip …`, and `peer HOST:PORT=ok|fail` for every
     /// other master. At preflight nothing listens on the ZooKeeper ensemble ports (2888/3888) yet, so
     /// the masters' reachability is checked on their SSH port: the network path and firewall between them.

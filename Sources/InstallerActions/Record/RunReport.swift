@@ -66,7 +66,7 @@ public struct RunReport: Sendable {
             "resumed_from": resumedFrom.map(JSONValue.string) ?? .null,
             "stop_reason": stopReason.map(JSONValue.string) ?? .null,
             "summary": .object(summary),
-            "health_gate": action == .deploy
+            "health_gate": action == .deploy || action == .upgrade
                 ? .object([
                     "result": .string(
                         gate.isEmpty ? "not_run" : gate.allSatisfy { $0.status == .ok } ? "pass" : "fail"
@@ -92,6 +92,7 @@ public struct RunReport: Sendable {
             "message": .string(record.message),
             "node_result": record.nodeResult.map(JSONValue.string) ?? .null,
             "config_id": record.configID.map(JSONValue.string) ?? .null,
+            "installed": record.installed?.json ?? .null,
             "started_at": record.started.map { .string($0.rfc3339) } ?? .null,
             "finished_at": record.finished.map { .string($0.rfc3339) } ?? .null,
             "duration_ms": .int(record.durationMilliseconds),

@@ -192,26 +192,28 @@ public enum ActionLaunch {
         }
         var targets: [String: SSHTarget] = [:]
         for (node, target) in zip(sshNodes, settings.targets) { targets[node.host] = target }
-        return .success(
-            ActionRequest(
-                action: options.action,
-                nodes: selection.nodes,
-                clusterMasters: selection.masters,
-                targets: targets,
-                fleet: settings.fleet,
-                policy: DeployPolicy(config: config),
-                postflightTimeout: .seconds(config.postflightTimeout),
-                bootstrapURL: config.bootstrapURL,
-                serve: serve,
-                prerequisites: prerequisites,
-                stateDirectory: stateDirectory,
-                resume: resume,
-                remoteDirectory: options.remoteDirectory,
-                verbose: options.verbose,
-                live: options.live,
-                runID: runID
-            )
+        var request = ActionRequest(
+            action: options.action,
+            nodes: selection.nodes,
+            clusterMasters: selection.masters,
+            targets: targets,
+            fleet: settings.fleet,
+            policy: DeployPolicy(config: config),
+            postflightTimeout: .seconds(config.postflightTimeout),
+            bootstrapURL: config.bootstrapURL,
+            serve: serve,
+            prerequisites: prerequisites,
+            stateDirectory: stateDirectory,
+            resume: resume,
+            remoteDirectory: options.remoteDirectory,
+            verbose: options.verbose,
+            live: options.live,
+            runID: runID
         )
+        request.upgradePolicy = UpgradePolicy(config: config)
+        request.staticMasters = config.masterDiscovery == "static"
+        request.dryRun = options.dryRun
+        return .success(request)
     }
 
     /// `prereqs_offline`: the nodes install from the apt repository genconf collected into serve/.

@@ -30,6 +30,12 @@ public struct ActionRequest: Sendable {
     public var live: Bool
     /// The run id, when the caller made it first (to hold the ``ActionLock`` under it); nil: a new one.
     public var runID: String?
+    /// `--upgrade`: its batches and tolerance (`upgrade_*`).
+    public var upgradePolicy = UpgradePolicy(canaries: 1, maxInFlight: .percent(25), failureTolerance: .count(0), parallelism: 1)
+    /// `master_discovery: static`: `--upgrade` refuses a changed master list.
+    public var staticMasters = true
+    /// `--upgrade --dry-run`: probe and plan, change nothing.
+    public var dryRun = false
 
     public init(
         action: ActionKind,
@@ -80,7 +86,7 @@ public struct ActionRequest: Sendable {
     func address(_ node: ClusterNode) -> String { targets[node.host]?.label ?? node.host }
 
     func bundleSHA256(_ node: ClusterNode) -> String {
-        action == .deploy ? serve?.manifest.roles[node.role]?.bundleSHA256 ?? "" : ""
+        action == .deploy || action == .upgrade ? serve?.manifest.roles[node.role]?.bundleSHA256 ?? "" : ""
     }
 }
 
@@ -162,6 +168,19 @@ public enum ActionRunner {
                     observer: observer
                 )
                 (records, gate, stopReason) = (outcome.records, outcome.gate, outcome.stopReason)
+            case .upgrade:
+                let outcome = await Orchestrator.upgrade(
+                    nodes: request.nodes,
+                    clusterMasters: request.clusterMasters,
+                    desiredBundles: request.serve?.manifest.roles.mapValues(\.bundleSHA256) ?? [:],
+                    staticMasters: request.staticMasters,
+                    done: done,
+                    policy: request.upgradePolicy,
+                    dryRun: request.dryRun,
+                    worker: worker,
+                    observer: observer
+                )
+                (records, gate, stopReason) = (outcome.records, outcome.gates, outcome.stopReason)
             case .preflight:
                 records = await Orchestrator.parallel(
                     .preflight,

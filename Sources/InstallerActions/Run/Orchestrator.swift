@@ -171,42 +171,16 @@ public enum Orchestrator {
         }
         worker.release(masters + gateMasters)
         if stopReason == nil && !agents.isEmpty && !Task.isCancelled {
-            var failures = 0
-            var remaining = agents
-            if schedule.canary > 0 {
-                let canaries = Array(agents.prefix(schedule.canary))
-                remaining = Array(agents.dropFirst(schedule.canary))
-                observer.note("Agents: canary \(canaries.map(\.host).joined(separator: ", ")).")
-                worker.prefetch(Array(remaining.prefix(schedule.inFlight)))
-                let ran = await window(.install, canaries, limit: schedule.canary, worker: worker, observer: observer) {
-                    _ in nil
-                }
-                records.merge(ran) { $1 }
-                failures = ran.values.filter { $0.status != .ok && $0.status != .cancelled }.count
-                if failures == canaries.count {
-                    stopReason = "every canary agent failed, so the other agents were not started"
-                } else if failures > schedule.maxFailed {
-                    stopReason = tooMany(failures, schedule)
-                }
-            }
-            if stopReason == nil && !remaining.isEmpty && !Task.isCancelled {
-                observer.note(
-                    "Agents: \(remaining.count), \(schedule.inFlight) at a time, tolerating \(schedule.maxFailed) failure\(schedule.maxFailed == 1 ? "" : "s")."
-                )
-                var failed = failures
-                let ran = await window(
-                    .install,
-                    remaining,
-                    limit: schedule.inFlight,
-                    worker: worker,
-                    observer: observer
-                ) { finished in
-                    if finished.status != .ok && finished.status != .cancelled { failed += 1 }
-                    return failed > schedule.maxFailed ? tooMany(failed, schedule) : nil
-                }
-                records.merge(ran) { $1 }
-                if failed > schedule.maxFailed { stopReason = tooMany(failed, schedule) }
-            }
+            let batches = await agentBatches(
+                agents,
+                phase: .install,
+                schedule: schedule,
+                toleranceKey: "deploy_max_failed_agents",
+                worker: worker,
+                observer: observer
+            )
+            records.merge(batches.records) { $1 }
+            stopReason = batches.stopReason
         }
         let result = nodes.map { node in
             records[node.host]
@@ -221,8 +195,53 @@ public enum Orchestrator {
         return DeployOutcome(records: result, gate: gate, stopReason: stopReason)
     }
 
-    private static func tooMany(_ failures: Int, _ schedule: AgentSchedule) -> String {
-        "\(failures) agent\(failures == 1 ? "" : "s") failed, more than deploy_max_failed_agents allows (\(schedule.maxFailed)), so the agents not yet started were not"
+    /// Agents in the deploy order: the canary batch alone, then `inFlight` at once, stopping once more than
+    /// `maxFailed` have failed (`toleranceKey` names the key in the reason) or every canary failed.
+    static func agentBatches(
+        _ agents: [ClusterNode],
+        phase: Phase,
+        schedule: AgentSchedule,
+        toleranceKey: String,
+        worker: any NodeWorker,
+        observer: any ProgressObserver
+    ) async -> (records: [String: HostRecord], stopReason: String?) {
+        func tooMany(_ failures: Int) -> String {
+            "\(failures) agent\(failures == 1 ? "" : "s") failed, more than \(toleranceKey) allows (\(schedule.maxFailed)), so the agents not yet started were not"
+        }
+        var records: [String: HostRecord] = [:]
+        var stopReason: String?
+        var failures = 0
+        var remaining = agents
+        if schedule.canary > 0 {
+            let canaries = Array(agents.prefix(schedule.canary))
+            remaining = Array(agents.dropFirst(schedule.canary))
+            observer.note("Agents: canary \(canaries.map(\.host).joined(separator: ", ")).")
+            worker.prefetch(Array(remaining.prefix(schedule.inFlight)))
+            let ran = await window(phase, canaries, limit: schedule.canary, worker: worker, observer: observer) { _ in
+                nil
+            }
+            records.merge(ran) { $1 }
+            failures = ran.values.filter { $0.status != .ok && $0.status != .cancelled }.count
+            if failures == canaries.count {
+                stopReason = "every canary agent failed, so the other agents were not started"
+            } else if failures > schedule.maxFailed {
+                stopReason = tooMany(failures)
+            }
+        }
+        if stopReason == nil && !remaining.isEmpty && !Task.isCancelled {
+            observer.note(
+                "Agents: \(remaining.count), \(schedule.inFlight) at a time, tolerating \(schedule.maxFailed) failure\(schedule.maxFailed == 1 ? "" : "s")."
+            )
+            var failed = failures
+            let ran = await window(phase, remaining, limit: schedule.inFlight, worker: worker, observer: observer) {
+                finished in
+                if finished.status != .ok && finished.status != .cancelled { failed += 1 }
+                return failed > schedule.maxFailed ? tooMany(failed) : nil
+            }
+            records.merge(ran) { $1 }
+            if failed > schedule.maxFailed { stopReason = tooMany(failed) }
+        }
+        return (records, stopReason)
     }
 
     /// Runs `phase` on `nodes`, at most `limit` at once, in order. After each host, `stop` may return a

@@ -189,6 +189,19 @@ public struct SSHNodeWorker: NodeWorker {
                 let output = try await run(step.command, session: session, state: state)
                 exitStatus = output.exitStatus
                 (result, detail) = judgePackages(output, state: state)
+            case .probe:
+                let output = try await run(step.command, session: session, state: state, node: false)
+                exitStatus = output.exitStatus
+                let installed = InstalledVersion.parse(output.stdout.text)
+                state.update { $0.installed = installed }
+                if output.exitStatus != 0 {
+                    result = .failed
+                    detail = "the probe exited with \(output.termination)"
+                    state.fail(.failed, "probe_failed", "could not read the install record: \(output.stderr.text.trimmed)")
+                } else {
+                    detail = installed.map { "installed: \($0.release) (\($0.role), configuration \($0.configID.prefix(12)))" }
+                        ?? "DC/OS is not installed"
+                }
             }
         } catch {
             result = .failed
@@ -316,7 +329,7 @@ public struct SSHNodeWorker: NodeWorker {
             case .preflight, .postflight: ["pass"]
             case .install: ["installed", "unchanged", "upgraded"]
             case .uninstall: ["removed", "absent"]
-            case .prereqs: []
+            case .prereqs, .probe: []
             }
         if output.exitStatus == 0, let report, accepted.contains(report.result) {
             return (.ok, report.result)

@@ -63,6 +63,11 @@ public struct ConfigKeys: Sendable {
     public let deployMaxInFlight = ConfigKey<CountOrPercent?>("deploy_max_in_flight")
     /// nil when the configuration was checked for `--genconf` only (the key is an SSH-stage key).
     public let deployMaxFailedAgents = ConfigKey<CountOrPercent?>("deploy_max_failed_agents")
+    public let upgradeCanaries = ConfigKey<Int>("upgrade_canaries")
+    /// nil when the configuration was checked for `--genconf` only (the key is an SSH-stage key).
+    public let upgradeMaxInFlight = ConfigKey<CountOrPercent?>("upgrade_max_in_flight")
+    /// nil when the configuration was checked for `--genconf` only (the key is an SSH-stage key).
+    public let upgradeFailureTolerance = ConfigKey<CountOrPercent?>("upgrade_failure_tolerance")
     public let postflightTimeout = ConfigKey<Int>("postflight_timeout")
     public let prereqsOffline = ConfigKey<Bool>("prereqs_offline")
 

@@ -434,6 +434,30 @@ public enum ConfigSchema {
             "Seconds --postflight and the masters' health gate in --deploy repeat the checks until they pass (each attempt is still bounded by process_timeout)."
         ),
         KeySpec(
+            "upgrade_canaries",
+            .int(min: 0, max: nil),
+            default: .int(1),
+            stage: .ssh,
+            section: "Deploy",
+            "--upgrade: agents upgraded first, alone, after every master; if every one of them fails (and is rolled back), no other agent is touched (0: no canary)."
+        ),
+        KeySpec(
+            "upgrade_max_in_flight",
+            .countOrPercent(min: 1),
+            default: .string("25%"),
+            stage: .ssh,
+            section: "Deploy",
+            "--upgrade: agents upgraded at once after the canaries: a number, or a percentage of the agents to upgrade (rounded up, at least 1)."
+        ),
+        KeySpec(
+            "upgrade_failure_tolerance",
+            .countOrPercent(min: 0),
+            default: .string("0"),
+            stage: .ssh,
+            section: "Deploy",
+            "--upgrade: agent failures (each rolled back on its node) tolerated before no more agents are started: a number, or a percentage of the agents to upgrade (rounded down)."
+        ),
+        KeySpec(
             "prereqs_offline",
             .bool,
             default: .bool(false),

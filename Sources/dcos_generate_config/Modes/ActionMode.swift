@@ -49,8 +49,9 @@ enum ActionMode {
                 displayPath: context.displayConfigPath
             )
         }
-        // A dry run contacts no host and writes no run record, so it needs no lock.
-        guard !options.dryRun else {
+        // A dry run contacts no host and writes no run record, so it needs no lock. (--upgrade --dry-run
+        // probes the nodes, read-only, and records that like a run.)
+        guard !options.dryRun || options.action == .upgrade else {
             return await perform(context, options, launch, selection)
         }
         // One action at a time per genconf directory, from before the run record (and the journal that
@@ -110,7 +111,7 @@ enum ActionMode {
         let nodes = selection.nodes
         let stateDirectory = request.stateDirectory
 
-        if options.dryRun {
+        if options.dryRun && options.action != .upgrade {
             let plan = ActionRunner.plan(request)
             printResult(context.json ? plan.json.encoded(pretty: true) : plan.text)
             return 0

@@ -31,7 +31,12 @@ public struct ActionRequest: Sendable {
     /// The run id, when the caller made it first (to hold the ``ActionLock`` under it); nil: a new one.
     public var runID: String?
     /// `--upgrade`: its batches and tolerance (`upgrade_*`).
-    public var upgradePolicy = UpgradePolicy(canaries: 1, maxInFlight: .percent(25), failureTolerance: .count(0), parallelism: 1)
+    public var upgradePolicy = UpgradePolicy(
+        canaries: 1,
+        maxInFlight: .percent(25),
+        failureTolerance: .count(0),
+        parallelism: 1
+    )
     /// `master_discovery: static`: `--upgrade` refuses a changed master list.
     public var staticMasters = true
     /// `--upgrade --dry-run`: probe and plan, change nothing.

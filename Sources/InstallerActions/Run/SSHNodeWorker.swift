@@ -197,10 +197,12 @@ public struct SSHNodeWorker: NodeWorker {
                 if output.exitStatus != 0 {
                     result = .failed
                     detail = "the probe exited with \(output.termination)"
-                    state.fail(.failed, "probe_failed", "could not read the install record: \(output.stderr.text.trimmed)")
+                    let why = output.stderr.text.trimmed
+                    state.fail(.failed, "probe_failed", "could not read the install record: \(why)")
+                } else if let installed {
+                    detail = "installed: \(installed.release) (\(installed.role), \(installed.configID.prefix(12)))"
                 } else {
-                    detail = installed.map { "installed: \($0.release) (\($0.role), configuration \($0.configID.prefix(12)))" }
-                        ?? "DC/OS is not installed"
+                    detail = "DC/OS is not installed"
                 }
             }
         } catch {

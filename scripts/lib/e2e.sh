@@ -71,6 +71,39 @@ check_zk_quorum() {  # waits up to 180 s for one leader and two followers
     fi
 }
 
+# action ARGS...: runs dcos_generate_config ARGS in the work directory; stdout to $WORK/out.json,
+# stderr to $WORK/err.txt; sets STATUS and ELAPSED (seconds).
+# shellcheck disable=SC2034 # STATUS and ELAPSED are read by the scripts that source this file
+action() {
+    local started=$SECONDS
+    STATUS=0
+    (cd "$WORK" && "$BIN" "$@") >"$WORK/out.json" 2>"$WORK/err.txt" </dev/null || STATUS=$?
+    ELAPSED=$((SECONDS - started))
+}
+# host_field HOST FIELD: a field of HOST's entry in the last report ($WORK/out.json).
+host_field() {
+    python3 - "$WORK/out.json" "$(addr "$1")" "$2" <<'EOF'
+import json, sys
+report = json.load(open(sys.argv[1]))
+for host in report["hosts"]:
+    if host["host"] == sys.argv[2]:
+        value = host
+        for part in sys.argv[3].split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        print("" if value is None else value)
+        break
+EOF
+}
+report_field() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$WORK/out.json" "$1"; }
+statuses() {  # every host's status in the last report, as h2=ok h3=ok ...
+    local host line=''
+    for host in "${ALL_HOSTS[@]}"; do line+="$host=$(host_field "$host" status) "; done
+    echo "${line% }"
+}
+
+# A background process of the test (a sampler), stopped at cleanup.
+BACKGROUND_PIDS=()
+
 e2e_cleanup() {
     local rc=$?
     if [[ $KEEP == true ]]; then
@@ -78,6 +111,11 @@ e2e_cleanup() {
         return
     fi
     e2e_stop_server
+    local pid
+    for pid in "${BACKGROUND_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     scripts/testbed down >/dev/null 2>&1 || echo "e2e: testbed down failed; run TESTBED_DIR=$TESTBED_DIR scripts/testbed down" >&2
     rm -rf "$WORK"
     exit "$rc"

@@ -145,6 +145,7 @@ struct ServeDirectoryWriter {
                 bytes: Array(output.keys.publicKeyPEM.utf8)
             )
             for generation in kept { try generation.link(into: staging, from: serveDirectory) }
+            try keepNodeUpgradeScripts(for: [manifest.configID] + kept.map(\.manifest.configID), into: staging)
             try writeSecrets(output.secrets)
             FileWriter.syncDirectory(staging + "/bundles")
             FileWriter.syncDirectory(staging)
@@ -162,6 +163,19 @@ struct ServeDirectoryWriter {
     }
 
     var secretsDirectory: String { genconfDirectory + "/" + SecretsArchive.directoryName }
+
+    /// The node upgrade scripts (`--generate-node-upgrade-script`) of the configurations the new serve/
+    /// holds stay; those of configurations it no longer keeps go with them.
+    private func keepNodeUpgradeScripts(for configIDs: [String], into staging: String) throws(SystemError) {
+        let from = serveDirectory + "/" + NodeUpgradeScript.directory
+        for id in configIDs {
+            let script = from + "/" + id + "/" + NodeUpgradeScript.fileName
+            guard FileReader.size(script) != nil else { continue }
+            let directory = staging + "/" + NodeUpgradeScript.directory + "/" + id
+            try FileWriter.makeDirectory(directory)
+            try FileWriter.linkOrCopy(script, to: directory + "/" + NodeUpgradeScript.fileName)
+        }
+    }
 
     /// An earlier configuration of serve/ that is kept: where its manifest, signature and installer are.
     struct KeptGeneration {

@@ -87,6 +87,13 @@ public enum FileReader {
         return (status.st_mode & 0o7777, type == S_IFDIR, type == S_IFLNK)
     }
 
+    /// Modification time in seconds since the epoch; nil when the file is missing.
+    public static func modificationTime(_ path: String) -> Double? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+    }
+
     /// The size of the regular file at `path` (following a symbolic link), or nil when there is none.
     public static func size(_ path: String) -> Int? {
         var status = stat()

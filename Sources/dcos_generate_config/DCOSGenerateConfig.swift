@@ -97,6 +97,14 @@ struct DCOSGenerateConfig: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "Write serve/upgrade/<config id>/dcos_node_upgrade.sh for nodes that run this DC/OS version, and print its URL: run it as root on each node (masters one at a time) to upgrade it by hand, with rollback. --upgrade does it for the whole cluster.",
+            valueName: "installed-version"
+        )
+    )
+    var generateNodeUpgradeScript: String?
+
+    @Option(
+        help: ArgumentHelp(
             "--issue-node-token: how long the token is valid (s, m, h, d; at most 7d).",
             valueName: "ttl"
         )
@@ -224,6 +232,7 @@ struct DCOSGenerateConfig: ParsableCommand {
         case uninstall = "--uninstall"
         case upgrade = "--upgrade"
         case issueNodeToken = "--issue-node-token"
+        case generateNodeUpgradeScript = "--generate-node-upgrade-script"
 
         /// The SSH action of this mode, if it is one.
         var action: ActionKind? {
@@ -246,6 +255,7 @@ struct DCOSGenerateConfig: ParsableCommand {
             (listKeys, .listKeys),
             (preflight, .preflight), (deploy, .deploy), (postflight, .postflight), (installPrereqs, .installPrereqs),
             (uninstall, .uninstall), (upgrade, .upgrade), (issueNodeToken != nil, .issueNodeToken),
+            (generateNodeUpgradeScript != nil, .generateNodeUpgradeScript),
         ]
         .filter(\.0).map(\.1)
     }
@@ -349,6 +359,8 @@ struct DCOSGenerateConfig: ParsableCommand {
                 )
             )
         case .issueNodeToken: return TokenMode.run(context, role: issueNodeToken ?? "", ttl: tokenTTL)
+        case .generateNodeUpgradeScript:
+            return NodeUpgradeMode.run(context, installedVersion: generateNodeUpgradeScript ?? "")
         case .version: return VersionMode.run(text: versionLine && !version)
         case .listKeys: return ListKeysMode.run(json: json)
         }

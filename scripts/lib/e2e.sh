@@ -14,7 +14,9 @@ WORK=$(mktemp -d /tmp/dcos-e2e.XXXXXX)
 export DCOS_INSTALLER_CACHE=$WORK/installer-cache
 export TESTBED_DIR=$WORK/testbed
 readonly MASTERS=(h2 h3 h4) AGENT=h5 PUBLIC=h6
-readonly ALL_HOSTS=(h2 h3 h4 h5 h6)
+# A script may set EXTRA_AGENTS (more private agents: h7, h8, ...) before sourcing this file.
+EXTRA_AGENTS=("${EXTRA_AGENTS[@]}")
+readonly ALL_HOSTS=(h2 h3 h4 h5 h6 "${EXTRA_AGENTS[@]}")
 readonly BRIDGE_IP=198.18.0.1 PORT=8080
 SERVER_PID=''
 PASSED=0
@@ -127,8 +129,8 @@ e2e_start() {
     trap e2e_cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
-    say "testbed: 5 hosts"
-    scripts/testbed up 5
+    say "testbed: ${#ALL_HOSTS[@]} hosts"
+    scripts/testbed up "${#ALL_HOSTS[@]}"
     local host
     for host in "${ALL_HOSTS[@]}"; do printf '%s %s\n' "$host" "$(addr "$host")"; done >&2
 }
@@ -149,7 +151,7 @@ bootstrap_url: http://$BRIDGE_IP:$PORT
 master_discovery: static
 exhibitor_storage_backend: static
 master_list: [$(addr h2), $(addr h3), $(addr h4)]
-agent_list: [$(addr "$AGENT")]
+agent_list: [$(addr "$AGENT")$(for host in "${EXTRA_AGENTS[@]}"; do printf ', %s' "$(addr "$host")"; done)]
 public_agent_list: [$(addr "$PUBLIC")]
 resolvers: [$BRIDGE_IP]
 ip_detect_filename: genconf/ip-detect

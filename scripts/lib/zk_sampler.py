@@ -20,6 +20,7 @@ TIMEOUT = 1.0
 
 
 def ask(host, port, word, timeout=TIMEOUT):
+    """The answer to a four-letter word, or why there was none: refused, timeout, or an error."""
     try:
         with socket.create_connection((host, port), timeout=timeout) as conn:
             conn.settimeout(timeout)
@@ -32,9 +33,13 @@ def ask(host, port, word, timeout=TIMEOUT):
                 chunks.append(data)
                 if sum(len(c) for c in chunks) > 65536:
                     break
-            return b"".join(chunks).decode(errors="replace")
-    except OSError:
-        return ""
+            return b"".join(chunks).decode(errors="replace") or "(closed without an answer)"
+    except ConnectionRefusedError:
+        return "(refused)"
+    except socket.timeout:
+        return "(timeout)"
+    except OSError as error:
+        return f"({error.strerror or error})"
 
 
 def main():
@@ -62,11 +67,12 @@ def main():
     def sample(master):
         host, port = master
         asked = time.time()
-        answered = ask(host, port, "ruok") == "imok"
+        reply = ask(host, port, "ruok")
+        answered = reply == "imok"
         latency = time.time() - asked
         mode = [line for line in ask(host, port, "srvr").splitlines() if line.startswith("Mode: ")]
         served = bool(mode) and mode[0][6:] in ("leader", "follower", "standalone")
-        return f"{host}:{port}", answered, served, latency
+        return f"{host}:{port}", answered, served, latency, reply[:80]
 
     with ThreadPoolExecutor(max_workers=len(masters)) as pool:
         while not stopping:
@@ -81,7 +87,7 @@ def main():
             if answered >= majority:
                 answered_ok += 1
             else:
-                silent = [r[0] for r in results if not r[1]]
+                silent = [f"{r[0]} {r[4]} after {r[3]:.2f}s" for r in results if not r[1]]
                 no_majority_answer.append({"at_s": round(tick - started, 1), "silent": silent})
             if served >= majority:
                 served_ok += 1

@@ -3,6 +3,7 @@ import InstallerConfig
 import InstallerManifest
 import InstallerRender
 import InstallerSSH
+import InstallerSystem
 public import Logging
 
 #if canImport(Glibc)
@@ -247,8 +248,6 @@ public enum ActionLaunch {
 
     /// Modification time in seconds since the epoch; nil when the file is missing.
     public static func modificationTime(_ path: String) -> Double? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+        FileReader.modificationTime(path)
     }
 }

@@ -15,6 +15,8 @@ final class VersionedWorker: NodeWorker {
     let unreachable: Set<String>
     let newBundle: String
     let masterList: [String]
+    /// The ZooKeeper leader, as the probe and the gates report it.
+    let leader: Mutex<String?>
 
     init(
         bundles: [String: String],
@@ -22,8 +24,10 @@ final class VersionedWorker: NodeWorker {
         failingInstalls: Set<String> = [],
         failingGates: Set<String> = [],
         unreachable: Set<String> = [],
-        masterList: [String] = ["m1", "m2", "m3"]
+        masterList: [String] = ["m1", "m2", "m3"],
+        leader: String? = nil
     ) {
+        self.leader = Mutex(leader)
         state = Mutex(bundles)
         self.newBundle = newBundle
         self.failingInstalls = failingInstalls
@@ -52,7 +56,9 @@ final class VersionedWorker: NodeWorker {
                     role: node.role.rawValue,
                     bundle: bundle,
                     release: "1.11.0",
-                    masterList: node.role == .master ? masterList : []
+                    masterList: node.role == .master ? masterList : [],
+                    zookeeperMode: node.role != .master
+                        ? "" : leader.withLock { $0 } == node.host ? "leader" : "follower"
                 )
             }
         case .install:
@@ -63,8 +69,21 @@ final class VersionedWorker: NodeWorker {
                 let bundle = newBundle
                 state.withLock { $0[node.host] = bundle }
                 record.nodeResult = "upgraded"
+                // Restarting the leader elects another master.
+                leader.withLock { current in
+                    if current == node.host { current = node.host == "m1" ? "m2" : "m1" }
+                }
             }
         case .postflight:
+            let mode = leader.withLock { $0 } == node.host ? "leader" : "follower"
+            record.checks = [
+                NodeCheck(
+                    name: "zookeeper-quorum",
+                    severity: .error,
+                    status: .pass,
+                    detail: "this node is \(mode); ensemble of 3"
+                )
+            ]
             // The gate fails once the given master runs the new bundle (it went down in its upgrade).
             if failingGates.contains(node.host) && bundle(node.host) == newBundle {
                 record.status = .failed
@@ -136,6 +155,33 @@ struct UpgradeOrchestratorTests {
         #expect(Set(agentInstalls) == Set(Self.agents.map { "install \($0.host)" }))
         #expect(Self.nodes.allSatisfy { worker.bundle($0.host) == "new" })
         #expect(outcome.plan.filter { $0.change == .upgrade }.map(\.order) == Array(1...7))
+    }
+
+    @Test("The ZooKeeper leader is upgraded last: one election in the whole upgrade")
+    func leaderLast() async {
+        let worker = VersionedWorker(bundles: Self.allOld(), leader: "m1")
+        let outcome = await run(worker)
+        #expect(outcome.stopReason == nil)
+        #expect(worker.calls.filter { $0.hasPrefix("install m") } == ["install m2", "install m3", "install m1"])
+        #expect(outcome.plan.first { $0.node.host == "m1" }?.order == 3)
+    }
+
+    @Test("A leader that moves during the upgrade still goes last")
+    func movedLeaderLast() async {
+        // The probe finds no leader (an election); the first gate finds m2 leading.
+        let worker = VersionedWorker(bundles: Self.allOld(), leader: nil)
+        worker.leader.withLock { $0 = nil }
+        let outcome = await Orchestrator.upgrade(
+            nodes: Self.nodes,
+            clusterMasters: Self.masters,
+            desiredBundles: Self.desired,
+            staticMasters: true,
+            policy: policy(),
+            worker: LeaderAfterProbe(worker, leader: "m1"),
+            observer: SilentObserver()
+        )
+        #expect(outcome.stopReason == nil)
+        #expect(worker.calls.filter { $0.hasPrefix("install m") } == ["install m2", "install m3", "install m1"])
     }
 
     @Test("Nodes on the served bundle are not touched; the plan says so")
@@ -231,4 +277,25 @@ struct UpgradeOrchestratorTests {
         #expect(outcome.records.first { $0.node.host == "m1" }?.message.contains("would be upgraded (step 1)") == true)
         #expect(Self.nodes.allSatisfy { worker.bundle($0.host) == "old" })
     }
+}
+
+/// Sets the leader once the probe is over: the plan does not know it, the gates do.
+final class LeaderAfterProbe: NodeWorker {
+    let inner: VersionedWorker
+    let leader: String
+
+    init(_ inner: VersionedWorker, leader: String) {
+        self.inner = inner
+        self.leader = leader
+    }
+
+    func perform(_ phase: Phase, on node: ClusterNode) async -> HostRecord {
+        if phase == .postflight, !inner.calls.contains(where: { $0.hasPrefix("postflight") }) {
+            let leader = self.leader
+            inner.leader.withLock { $0 = leader }
+        }
+        return await inner.perform(phase, on: node)
+    }
+
+    func address(of node: ClusterNode) -> String { node.host }
 }

@@ -2,7 +2,9 @@
 """Samples the masters' ZooKeeper every INTERVAL seconds until SIGTERM, then writes a JSON summary.
 
 For each sample, every master is asked at once (one thread each, TIMEOUT seconds): `ruok` (the server
-answers: "imok") and `srvr` (its mode: leader, follower, or not serving during an election). The summary
+answers: "imok"; a connection it accepted and closed unanswered, as a follower does for a moment while
+it changes state in an election, is asked once more) and `srvr` (its mode: leader, follower, or not
+serving during an election). The summary
 counts samples where a majority answered and where a majority served, the slowest answer, and which
 masters were silent in samples without a majority, so a test can require "a majority answers at every
 sample".
@@ -68,6 +70,11 @@ def main():
         host, port = master
         asked = time.time()
         reply = ask(host, port, "ruok")
+        if reply == "(closed without an answer)":
+            # The server is up (it accepted the connection) but dropped it while a follower changed state
+            # (an election): a client reconnects, so does the sample, once.
+            time.sleep(0.05)
+            reply = ask(host, port, "ruok")
         answered = reply == "imok"
         latency = time.time() - asked
         mode = [line for line in ask(host, port, "srvr").splitlines() if line.startswith("Mode: ")]

@@ -135,13 +135,23 @@ public struct InstalledVersion: Sendable, Hashable {
     public var release: String
     /// On masters: the installed master_list (the masters' addresses), empty when absent.
     public var masterList: [String]
+    /// On masters: ZooKeeper's mode when probed (`leader`, `follower`; empty: not serving).
+    public var zookeeperMode: String
 
-    public init(configID: String, role: String, bundle: String, release: String, masterList: [String] = []) {
+    public init(
+        configID: String,
+        role: String,
+        bundle: String,
+        release: String,
+        masterList: [String] = [],
+        zookeeperMode: String = ""
+    ) {
         self.configID = configID
         self.role = role
         self.bundle = bundle
         self.release = release
         self.masterList = masterList
+        self.zookeeperMode = zookeeperMode
     }
 
     /// Parses the probe's output: the record's `key<TAB>value` lines, then `master_list<TAB>JSON`.
@@ -165,7 +175,8 @@ public struct InstalledVersion: Sendable, Hashable {
             role: role,
             bundle: bundle,
             release: values["release"] ?? "",
-            masterList: masters
+            masterList: masters,
+            zookeeperMode: values["zookeeper_mode"] ?? ""
         )
     }
 
@@ -173,6 +184,7 @@ public struct InstalledVersion: Sendable, Hashable {
         .object([
             "config_id": .string(configID), "role": .string(role), "bundle": .string(bundle),
             "release": .string(release), "master_list": .array(masterList.map(JSONValue.string)),
+            "zookeeper_mode": .string(zookeeperMode),
         ])
     }
 }

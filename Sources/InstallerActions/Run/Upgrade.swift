@@ -83,9 +83,15 @@ extension Orchestrator {
     ) async -> UpgradeOutcome {
         var records: [String: HostRecord] = done.filter { entry in nodes.contains { $0.host == entry.key } }
         var gates: [HostRecord] = []
+        var probes: [String: HostRecord] = [:]
         func finish(_ plan: [UpgradeStep], _ reason: String?) -> UpgradeOutcome {
             let result = nodes.map { node in
-                records[node.host]
+                // Every host's report says what it ran before (the probe), whatever happened after.
+                records[node.host].map { record in
+                    var record = record
+                    if record.installed == nil { record.installed = probes[node.host]?.installed }
+                    return record
+                }
                     ?? HostRecord(
                         node: node,
                         address: worker.address(of: node),
@@ -101,7 +107,7 @@ extension Orchestrator {
         var probed = nodes.filter { done[$0.host] == nil }
         for master in clusterMasters where !probed.contains(master) { probed.append(master) }
         observer.note("Probing \(probed.count) node\(probed.count == 1 ? "" : "s") for what they run.")
-        let probes = await window(.probe, probed, limit: policy.parallelism, worker: worker, observer: observer) {
+        probes = await window(.probe, probed, limit: policy.parallelism, worker: worker, observer: observer) {
             _ in nil
         }
         worker.release(probed)
@@ -151,7 +157,12 @@ extension Orchestrator {
             }
         }
         let changing = plan.filter { $0.change == .upgrade }
-        let masters = changing.filter { $0.node.role == .master }.map(\.node)
+        // The ZooKeeper leader goes last: restarting a follower elects nobody, so the ensemble holds one
+        // election in the whole upgrade (leader first could make it hold one per master).
+        var masters = changing.filter { $0.node.role == .master }.map(\.node)
+        if let leader = masters.firstIndex(where: { probes[$0.host]?.installed?.zookeeperMode == "leader" }) {
+            masters.append(masters.remove(at: leader))
+        }
         let agents = changing.filter { $0.node.role != .master }.map(\.node)
         var order = 0
         for node in masters + agents {
@@ -190,6 +201,7 @@ extension Orchestrator {
         }
 
         // Masters, one at a time, each between two passing gates.
+        var leader: String?
         func gate(_ when: String) async -> String? {
             observer.note(
                 "Health gate (\(when)): ZooKeeper and postflight on \(clusterMasters.count) master\(clusterMasters.count == 1 ? "" : "s")."
@@ -205,16 +217,31 @@ extension Orchestrator {
             }
             gates += clusterMasters.compactMap { checked[$0.host] }
             worker.release(clusterMasters)
+            leader =
+                clusterMasters.first { master in
+                    checked[master.host]?.checks.contains {
+                        $0.name == "zookeeper-quorum" && $0.detail.hasPrefix("this node is leader")
+                    } == true
+                }?.host
             guard let failed = clusterMasters.compactMap({ checked[$0.host] }).first(where: { $0.status != .ok }) else {
                 return nil
             }
             return "the masters' health gate failed \(when) on \(failed.address) (\(failed.message))"
         }
-        for master in masters {
+        var remaining = masters
+        while !remaining.isEmpty {
             if Task.isCancelled { break }
-            if let failed = await gate("before \(master.host)") {
-                return finish(plan, failed + ", so \(master.host) and the nodes after it were not touched")
+            if let failed = await gate("before \(remaining[0].host)") {
+                return finish(plan, failed + ", so \(remaining[0].host) and the nodes after it were not touched")
             }
+            // The leader moved (an election since the probe): it still goes last.
+            if remaining.count > 1, let leader, let index = remaining.firstIndex(where: { $0.host == leader }),
+                index < remaining.count - 1
+            {
+                observer.note("ZooKeeper's leader is now \(leader): it is upgraded last.")
+                remaining.append(remaining.remove(at: index))
+            }
+            let master = remaining.removeFirst()
             observer.note("Master \(master.host): upgrading.")
             let ran = await window(.install, [master], limit: 1, worker: worker, observer: observer) { _ in nil }
             records.merge(ran) { $1 }

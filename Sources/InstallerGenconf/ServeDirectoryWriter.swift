@@ -195,12 +195,8 @@ struct ServeDirectoryWriter {
             for path in manifest.files.keys.sorted() where path != ServeManifest.installScriptFileName {
                 let destination = staging + "/" + path
                 if FileReader.permissions(destination) != nil { continue }
-                var parent = ""
-                for component in path.split(separator: "/").dropLast() {
-                    parent += (parent.isEmpty ? "" : "/") + component
-                    if FileReader.permissions(staging + "/" + parent) == nil {
-                        try FileWriter.makeDirectory(staging + "/" + parent)
-                    }
+                if let slash = destination.lastIndex(of: "/") {
+                    try FileWriter.makeDirectory(String(destination[..<slash]))  // and its parents
                 }
                 try FileWriter.linkOrCopy(serve + "/" + path, to: destination)
             }

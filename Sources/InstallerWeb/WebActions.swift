@@ -1,6 +1,7 @@
 import InstallerActions
 import InstallerConfig
 import InstallerGenconf
+import InstallerSystem
 package import Logging
 import Synchronization
 
@@ -92,10 +93,10 @@ package final class WebActions: Sendable {
     /// genconf/serve/ as `--genconf` writes it, made again when config.yaml is newer (or it is missing), as
     /// DC/OS's preflight did; nil when it is current or was made, else the refusal.
     private func generateIfStale() async -> WebResponse? {
-        guard let configTime = ActionLaunch.modificationTime(genconf.configPath) else {
+        guard let configTime = FileReader.modificationTime(genconf.configPath) else {
             return .error(400, "There is no genconf/config.yaml yet: save the setup first.")
         }
-        if let serveTime = ActionLaunch.modificationTime(genconf.serveDirectory + "/manifest.json"),
+        if let serveTime = FileReader.modificationTime(genconf.serveDirectory + "/manifest.json"),
             serveTime >= configTime
         {
             return nil

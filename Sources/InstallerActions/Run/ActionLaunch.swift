@@ -142,8 +142,8 @@ public enum ActionLaunch {
             case .success(let loaded): serve = loaded
             case .failure(let error): return .failure(.refused(error.message))
             }
-            if let configTime = modificationTime(genconf.configPath),
-                let serveTime = modificationTime(genconf.serveDirectory + "/manifest.json"),
+            if let configTime = FileReader.modificationTime(genconf.configPath),
+                let serveTime = FileReader.modificationTime(genconf.serveDirectory + "/manifest.json"),
                 configTime > serveTime
             {
                 return .failure(
@@ -244,10 +244,5 @@ public enum ActionLaunch {
         case .failure(let error):
             return .failure(.refused(error.message))
         }
-    }
-
-    /// Modification time in seconds since the epoch; nil when the file is missing.
-    public static func modificationTime(_ path: String) -> Double? {
-        FileReader.modificationTime(path)
     }
 }

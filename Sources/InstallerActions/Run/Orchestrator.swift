@@ -183,14 +183,7 @@ public enum Orchestrator {
             stopReason = batches.stopReason
         }
         let result = nodes.map { node in
-            records[node.host]
-                ?? HostRecord(
-                    node: node,
-                    address: worker.address(of: node),
-                    status: Task.isCancelled ? .cancelled : .skipped,
-                    message: Task.isCancelled
-                        ? "not started: the run was interrupted" : "not started: \(stopReason ?? "")"
-                )
+            records[node.host] ?? notStarted(node, worker: worker, reason: stopReason)
         }
         return DeployOutcome(records: result, gate: gate, stopReason: stopReason)
     }
@@ -280,15 +273,20 @@ public enum Orchestrator {
             }
         }
         for node in nodes where records[node.host] == nil {
-            let cancelled = Task.isCancelled
-            records[node.host] = HostRecord(
-                node: node,
-                address: worker.address(of: node),
-                status: cancelled ? .cancelled : .skipped,
-                message: cancelled ? "not started: the run was interrupted" : "not started: \(stopped ?? "")"
-            )
+            records[node.host] = notStarted(node, worker: worker, reason: stopped)
         }
         return records
+    }
+
+    /// The record of a node the run did not start: cancelled after Ctrl-C, else skipped for `reason`.
+    static func notStarted(_ node: ClusterNode, worker: any NodeWorker, reason: String?) -> HostRecord {
+        let cancelled = Task.isCancelled
+        return HostRecord(
+            node: node,
+            address: worker.address(of: node),
+            status: cancelled ? .cancelled : .skipped,
+            message: cancelled ? "not started: the run was interrupted" : "not started: \(reason ?? "")"
+        )
     }
 
     /// A master's record with the health gate's postflight appended.

@@ -92,13 +92,7 @@ extension Orchestrator {
                     if record.installed == nil { record.installed = probes[node.host]?.installed }
                     return record
                 }
-                    ?? HostRecord(
-                        node: node,
-                        address: worker.address(of: node),
-                        status: Task.isCancelled ? .cancelled : .skipped,
-                        message: Task.isCancelled
-                            ? "not started: the run was interrupted" : "not started: \(reason ?? "")"
-                    )
+                    ?? notStarted(node, worker: worker, reason: reason)
             }
             return UpgradeOutcome(records: result, gates: gates, plan: plan, stopReason: reason)
         }

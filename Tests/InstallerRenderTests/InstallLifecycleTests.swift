@@ -208,6 +208,53 @@ extension InstallScriptTests {
         #expect(!node.exists("/etc/dcos-extra"))
     }
 
+    @Test(
+        "--verify: the install, this configuration, files changed or missing, the role's checks",
+        .enabled(if: isRoot, "needs root")
+    )
+    func verify() throws {
+        let node = try scratchNode(check: "echo ok")
+        func checks(_ result: ProgramResult) throws -> [String: String] {
+            let outcome = try jsonOutcome(result.output)
+            let list = outcome["checks"] as? [[String: Any]] ?? []
+            return Dictionary(
+                uniqueKeysWithValues: list.map { ($0["name"] as? String ?? "", $0["status"] as? String ?? "") }
+            )
+        }
+        var result = try node.run(["--verify", "--json"])
+        #expect(result.status == 1)
+        #expect(try checks(result)["installed"] == "fail")
+
+        #expect(try node.run(["--disable-preflight", "slave"]).status == 0)
+        result = try node.run(["--verify", "--json"])
+        #expect(result.status == 0, "\(result.output)")
+        var found = try checks(result)
+        #expect(
+            found["installed"] == "pass" && found["configuration"] == "pass" && found["files"] == "pass",
+            "\(found)"
+        )
+        #expect(found["units"] == "pass")
+
+        // A changed file (through its link) and a removed link are both named.
+        try node.directory.write("root/etc/mesosphere/roles/slave", "tampered\n")
+        try FileManager.default.removeItem(atPath: node.root + "/etc/profile.d/dcos.sh")
+        result = try node.run(["--verify", "--json"])
+        #expect(result.status == 1)
+        found = try checks(result)
+        #expect(found["files"] == "fail")
+        let detail = result.output
+        #expect(detail.contains("changed: /etc/mesosphere/roles/slave"), "\(detail)")
+        #expect(detail.contains("missing: /etc/profile.d/dcos.sh"), "\(detail)")
+
+        // Another configuration's installer says the node does not run it.
+        let other = try scratchNode(extraFile: "another configuration\n", check: "echo ok")
+        result = try InstallerRenderTests.run(
+            ["bash", other.script, "--verify", "--json"],
+            environment: ["DCOS_INSTALL_ROOT": node.root]
+        )
+        #expect(try checks(result)["configuration"] == "fail", "\(result.output)")
+    }
+
     @Test("A node cannot change its role by an upgrade", .enabled(if: isRoot, "needs root"))
     func roleChangeIsRefused() throws {
         let node = try scratchNode()

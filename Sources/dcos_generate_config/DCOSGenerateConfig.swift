@@ -81,6 +81,12 @@ struct DCOSGenerateConfig: ParsableCommand {
     )
     var upgrade = false
 
+    @Flag(
+        help:
+            "Compare every node with genconf/serve: installed configuration, files changed on the node (SHA-256), the role's checks; one table, exit 0 only when every node is converged and healthy."
+    )
+    var status = false
+
     @Flag(help: "Install the release's missing prerequisite packages with each node's apt-get, dnf or yum.")
     var installPrereqs = false
 
@@ -231,6 +237,7 @@ struct DCOSGenerateConfig: ParsableCommand {
         case installPrereqs = "--install-prereqs"
         case uninstall = "--uninstall"
         case upgrade = "--upgrade"
+        case status = "--status"
         case issueNodeToken = "--issue-node-token"
         case generateNodeUpgradeScript = "--generate-node-upgrade-script"
 
@@ -243,6 +250,7 @@ struct DCOSGenerateConfig: ParsableCommand {
             case .installPrereqs: .installPrereqs
             case .uninstall: .uninstall
             case .upgrade: .upgrade
+            case .status: .status
             default: nil
             }
         }
@@ -254,7 +262,7 @@ struct DCOSGenerateConfig: ParsableCommand {
             (serve, .serve), (web, .web), (exec != nil, .exec), (version || versionLine, .version),
             (listKeys, .listKeys),
             (preflight, .preflight), (deploy, .deploy), (postflight, .postflight), (installPrereqs, .installPrereqs),
-            (uninstall, .uninstall), (upgrade, .upgrade), (issueNodeToken != nil, .issueNodeToken),
+            (uninstall, .uninstall), (upgrade, .upgrade), (status, .status), (issueNodeToken != nil, .issueNodeToken),
             (generateNodeUpgradeScript != nil, .generateNodeUpgradeScript),
         ]
         .filter(\.0).map(\.1)
@@ -343,7 +351,7 @@ struct DCOSGenerateConfig: ParsableCommand {
             )
         case .serve: return await ServeMode.run(context, bind: bind, port: port, tlsCert: tlsCert, tlsKey: tlsKey)
         case .web: return await WebMode.run(context, bind: bind, port: port ?? 9000, tlsCert: tlsCert, tlsKey: tlsKey)
-        case .preflight, .deploy, .postflight, .installPrereqs, .uninstall, .upgrade:
+        case .preflight, .deploy, .postflight, .installPrereqs, .uninstall, .upgrade, .status:
             let hostList = hosts.map {
                 $0.split(separator: ",").map { String($0.trimmingBlanks()) }.filter { !$0.isEmpty }
             }

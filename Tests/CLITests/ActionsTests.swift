@@ -124,6 +124,29 @@ func hostsByName(_ report: [String: Any]) throws -> [String: [String: Any]] {
 
 @Suite("SSH actions against a real sshd and the fake node installer", .serialized, .stopsProcesses)
 struct ActionsTests {
+    @Test("--status: every node converged and healthy exits 0; a changed file on one node exits 3 and names it")
+    func status() async throws {
+        let cluster = try await FakeCluster("")
+        var result = try cluster.run(["--status", "--json"])
+        #expect(result.status == 3, "\(result.stderr)")  // nothing installed yet
+        #expect(try cluster.run(["--deploy", "--json"]).status == 0)
+        result = try cluster.run(["--status", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        var report = try jsonObject(result.stdout)
+        #expect(report["action"] as? String == "status")
+        try cluster.tell(FakeCluster.master, "verify", "changed")
+        result = try cluster.run(["--status"])
+        #expect(result.status == 3)
+        #expect(result.stdout.contains("changed: /opt/mesosphere/etc/dns_config"), "\(result.stdout)")
+        result = try cluster.run(["--status", "--json"])
+        report = try jsonObject(result.stdout)
+        let hosts = try hostsByName(report)
+        #expect(hosts[FakeCluster.master]?["status"] as? String == "failed")
+        #expect(
+            FakeCluster.all.filter { $0 != FakeCluster.master }.allSatisfy { hosts[$0]?["status"] as? String == "ok" }
+        )
+    }
+
     @Test func deployRunsMastersThenGateThenCanaryThenBatches() async throws {
         let cluster = try await FakeCluster("deploy_canary: 1\ndeploy_max_in_flight: 1")
         let result = try cluster.run(["--deploy", "--json"])

@@ -10,6 +10,7 @@
 #   install     "fail": the install fails (exit 1)
 #   postflight  "fail": always fails; "fail-once": fails on the first attempt only
 #   sleep       seconds the install takes
+#   verify      "changed": --verify reports a changed file (the install, if any, still passes)
 # It appends "<mode>-start <epoch>" and "<mode>-end <epoch>" to STATE_ROOT/<address>/events.
 # With bootstrap_url file://, the install checks that the driver pushed manifest.json and this role's
 # bundle with the SHA-256 the manifest names, as the real node installer would before installing.
@@ -27,6 +28,7 @@ for argument in "$@"; do
         --preflight-only) mode=preflight ;;
         --postflight) mode=postflight ;;
         --uninstall) mode=uninstall ;;
+        --verify) mode=verify ;;
         --json | --disable-preflight | --ignore-preflight-errors=* | --wait=*) ;;
         master | slave | slave_public) role=$argument ;;
         *) echo "fake dcos_install.sh: unknown argument $argument" >&2; exit 2 ;;
@@ -102,6 +104,18 @@ postflight)
         finish 1
     fi
     report postflight pass "[$(check units error pass 'every unit is active')]" "" ""
+    finish 0
+    ;;
+verify)
+    if [ ! -f "$dir/installed" ]; then
+        report verify fail "[$(check installed error fail 'DC/OS is not installed on this node')]" "" ""
+        finish 1
+    fi
+    if [ "$(told verify)" = changed ]; then
+        report verify fail "[$(check installed error pass "$role"),$(check files error fail 'changed: /opt/mesosphere/etc/dns_config; missing: none')]" "" ""
+        finish 1
+    fi
+    report verify pass "[$(check installed error pass "$role"),$(check files error pass '27 files as installed')]" "" ""
     finish 0
     ;;
 uninstall)

@@ -6,6 +6,7 @@ public enum ActionKind: String, Sendable, Hashable, CaseIterable {
     case installPrereqs = "install-prereqs"
     case uninstall
     case upgrade
+    case status
 
     /// The command-line flag: `--deploy`.
     public var flag: String { "--" + rawValue }
@@ -18,6 +19,7 @@ public enum ActionKind: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .preflight: .preflight
         case .deploy, .upgrade: .install
+        case .status: .verify
         case .postflight: .postflight
         case .installPrereqs: .prereqs
         case .uninstall: .uninstall
@@ -39,6 +41,8 @@ public enum Phase: Sendable, Hashable, CustomStringConvertible {
     case prereqs
     /// Reads what the node has installed (its install record): `--upgrade`'s plan.
     case probe
+    /// `dcos_install.sh --verify --json ROLE`: the node against the served configuration (`--status`).
+    case verify
 
     public var description: String {
         switch self {
@@ -48,6 +52,7 @@ public enum Phase: Sendable, Hashable, CustomStringConvertible {
         case .uninstall: "uninstall"
         case .prereqs: "install-prereqs"
         case .probe: "probe"
+        case .verify: "verify"
         }
     }
 }

@@ -111,6 +111,15 @@ public struct NodePlanner: Sendable {
             ]
         case .probe:
             return [PlannedStep(name: "probe", kind: .probe, command: RemoteScripts.probe)]
+        case .verify:
+            return [
+                uploadScript(),
+                PlannedStep(
+                    name: "verify",
+                    kind: .nodeScript(.verify),
+                    command: "bash \(script) --verify --json \(role)"
+                ),
+            ]
         case .uninstall:
             return [
                 uploadScript(),

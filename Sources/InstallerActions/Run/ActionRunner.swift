@@ -196,7 +196,7 @@ public enum ActionRunner {
                     observer: observer
                 )
                 records = applyClusterChecks(records)
-            case .postflight, .uninstall, .installPrereqs:
+            case .postflight, .uninstall, .installPrereqs, .status:
                 records = await Orchestrator.parallel(
                     request.action.mainPhase,
                     nodes: request.nodes,

@@ -328,7 +328,7 @@ public struct SSHNodeWorker: NodeWorker {
         }
         let accepted: Set<String> =
             switch phase {
-            case .preflight, .postflight: ["pass"]
+            case .preflight, .postflight, .verify: ["pass"]
             case .install: ["installed", "unchanged", "upgraded"]
             case .uninstall: ["removed", "absent"]
             case .prereqs, .probe: []

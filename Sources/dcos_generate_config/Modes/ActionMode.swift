@@ -158,7 +158,8 @@ enum ActionMode {
             printResult(runReport.json.encoded(pretty: true))
         } else {
             printResult(
-                options.action == .preflight ? Tables.preflight(runReport) : Tables.summary(runReport)
+                options.action == .preflight || options.action == .status
+                    ? Tables.preflight(runReport) : Tables.summary(runReport)
             )
         }
         context.logger.info(

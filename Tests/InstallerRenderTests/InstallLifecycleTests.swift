@@ -255,6 +255,49 @@ extension InstallScriptTests {
         #expect(try checks(result)["configuration"] == "fail", "\(result.output)")
     }
 
+    @Test(
+        "--repair: changed and missing files come back from the bundle; a blank node is installed",
+        .enabled(if: isRoot, "needs root")
+    )
+    func repair() throws {
+        let node = try scratchNode(check: "echo ok")
+        // A blank node: --repair installs it (its preflight would need systemd).
+        var result = try node.run(["--repair", "--disable-preflight", "--json", "slave"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(try jsonOutcome(result.output)["result"] as? String == "installed")
+        let active = try FileManager.default.destinationOfSymbolicLink(atPath: node.root + "/opt/dcos-release/active")
+        let good = try node.read("/etc/mesosphere/roles/slave")
+
+        // Nothing wrong: nothing to do.
+        result = try node.run(["--repair", "--json", "slave"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(try jsonOutcome(result.output)["result"] as? String == "unchanged", "\(result.output)")
+
+        // A file changed through its link, a link replaced by a file, a link removed.
+        try node.directory.write("root/etc/mesosphere/roles/slave", "tampered\n")
+        try FileManager.default.removeItem(atPath: node.root + "/etc/profile.d/dcos.sh")
+        try FileManager.default.removeItem(atPath: node.root + "/opt/mesosphere/bin/detect_ip")
+        try node.directory.write("root/opt/mesosphere/bin/detect_ip", "#!/bin/sh\necho 10.0.0.1\n")
+        #expect(try node.run(["--verify"]).status == 1)
+        result = try node.run(["--repair", "--json", "slave"])
+        #expect(result.status == 0, "\(result.output)")
+        let outcome = try jsonOutcome(result.output)
+        #expect(outcome["result"] as? String == "repaired", "\(result.output)")
+        let message = outcome["message"] as? String ?? ""
+        #expect(message.contains("/etc/mesosphere/roles/slave"), "\(message)")
+        #expect(message.contains("/etc/profile.d/dcos.sh") && message.contains("/opt/mesosphere/bin/detect_ip"), "\(message)")
+        #expect(try node.read("/etc/mesosphere/roles/slave") == good)
+        #expect(try node.read("/var/lib/dcos-install/replaced/opt/mesosphere/bin/detect_ip").contains("10.0.0.1"))
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: node.root + "/opt/dcos-release/active") == active
+        )
+        result = try node.run(["--verify", "--json"])
+        #expect(result.status == 0, "\(result.output)")
+
+        // The role is required, like an install's.
+        #expect(try node.run(["--repair"]).status == 2)
+    }
+
     @Test("A node cannot change its role by an upgrade", .enabled(if: isRoot, "needs root"))
     func roleChangeIsRefused() throws {
         let node = try scratchNode()

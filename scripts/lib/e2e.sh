@@ -61,7 +61,8 @@ print(" ".join(sorted(c["name"] for c in checks if c["status"] == "fail" and c["
 zk_modes() {  # the masters' ZooKeeper modes, sorted, e.g. "follower follower leader"
     local host
     for host in "${MASTERS[@]}"; do
-        on h2 "echo srvr | nc -w 3 $(addr "$host") 2181" 2>/dev/null | sed -n 's/^Mode: //p'
+        # Not `echo srvr | nc`: ZooKeeper drops the answer to a client that half-closed first.
+        on h2 "timeout 3 bash -c 'exec 3<>/dev/tcp/$(addr "$host")/2181 && printf srvr >&3 && cat <&3'" 2>/dev/null | sed -n 's/^Mode: //p'
     done | sort | tr '\n' ' ' | sed 's/ $//'
 }
 zk_quorum() { [[ $(zk_modes) == "follower follower leader" ]]; }

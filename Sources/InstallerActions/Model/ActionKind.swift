@@ -7,6 +7,8 @@ public enum ActionKind: String, Sendable, Hashable, CaseIterable {
     case uninstall
     case upgrade
     case status
+    case repair
+    case decommission
 
     /// The command-line flag: `--deploy`.
     public var flag: String { "--" + rawValue }
@@ -20,6 +22,8 @@ public enum ActionKind: String, Sendable, Hashable, CaseIterable {
         case .preflight: .preflight
         case .deploy, .upgrade: .install
         case .status: .verify
+        case .repair: .repair
+        case .decommission: .uninstall
         case .postflight: .postflight
         case .installPrereqs: .prereqs
         case .uninstall: .uninstall
@@ -43,6 +47,8 @@ public enum Phase: Sendable, Hashable, CustomStringConvertible {
     case probe
     /// `dcos_install.sh --verify --json ROLE`: the node against the served configuration (`--status`).
     case verify
+    /// `dcos_install.sh --repair --json ROLE`: the node back to the served configuration (`--repair`).
+    case repair
 
     public var description: String {
         switch self {
@@ -53,6 +59,7 @@ public enum Phase: Sendable, Hashable, CustomStringConvertible {
         case .prereqs: "install-prereqs"
         case .probe: "probe"
         case .verify: "verify"
+        case .repair: "repair"
         }
     }
 }

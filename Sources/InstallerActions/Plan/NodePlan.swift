@@ -75,7 +75,7 @@ public struct NodePlanner: Sendable {
                 PlannedStep(name: "clock", kind: .clock, command: RemoteScripts.clock),
                 PlannedStep(name: "facts", kind: .facts, command: RemoteScripts.facts(for: node, planner: self)),
             ]
-        case .install:
+        case .install, .repair:
             var secrets: [PlannedStep] = []
             var secretsArgument = ""
             if let archive = serve?.manifest.roles[node.role]?.secrets, let serve {
@@ -95,9 +95,9 @@ public struct NodePlanner: Sendable {
             return [uploadScript()] + bootstrapPushes(for: node.role) + secrets
                 + [
                     PlannedStep(
-                        name: "install",
-                        kind: .nodeScript(.install),
-                        command: "bash \(script) --json\(secretsArgument) \(role)"
+                        name: phase == .repair ? "repair" : "install",
+                        kind: .nodeScript(phase),
+                        command: "bash \(script)\(phase == .repair ? " --repair" : "") --json\(secretsArgument) \(role)"
                     )
                 ]
         case .postflight:

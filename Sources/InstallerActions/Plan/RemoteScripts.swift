@@ -10,11 +10,12 @@ public enum RemoteScripts {
 
     /// The node's install record (`key<TAB>value` lines; nothing when DC/OS is not installed) and, on a
     /// master, `master_list<TAB>` with the installed list and `zookeeper_mode<TAB>` with its ZooKeeper's
-    /// mode (leader, follower, or empty). Changes nothing.
+    /// mode (leader, follower, or empty). Changes nothing. `srvr` goes out without closing the sending
+    /// side (bash's /dev/tcp, not `echo | nc`): ZooKeeper drops the answer to a client that half-closed first.
     public static let probe =
         "cat /var/lib/dcos-install/installed 2>/dev/null || true; "
         + "if [ -r /opt/mesosphere/etc/master_list ]; then printf 'master_list\\t%s\\n' \"$(tr -d '\\n' < /opt/mesosphere/etc/master_list)\"; "
-        + "printf 'zookeeper_mode\\t%s\\n' \"$(echo srvr | nc -w 3 127.0.0.1 2181 2>/dev/null | sed -n 's/^Mode: //p')\"; fi"
+        + "printf 'zookeeper_mode\\t%s\\n' \"$(timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/2181 && printf srvr >&3 && cat <&3' 2>/dev/null | sed -n 's/^Mode: //p')\"; fi"
 
     /// `hostname=`, `machine_id=`, `bootstrap=ok|fail …|skip …`, and `peer HOST:PORT=ok|fail` for every
     /// other master. At preflight nothing listens on the ZooKeeper ensemble ports (2888/3888) yet, so

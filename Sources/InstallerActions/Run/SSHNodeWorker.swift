@@ -330,6 +330,7 @@ public struct SSHNodeWorker: NodeWorker {
             switch phase {
             case .preflight, .postflight, .verify: ["pass"]
             case .install: ["installed", "unchanged", "upgraded"]
+            case .repair: ["installed", "unchanged", "upgraded", "repaired"]
             case .uninstall: ["removed", "absent"]
             case .prereqs, .probe: []
             }

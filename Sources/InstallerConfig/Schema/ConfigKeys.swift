@@ -68,6 +68,9 @@ public struct ConfigKeys: Sendable {
     public let upgradeMaxInFlight = ConfigKey<CountOrPercent?>("upgrade_max_in_flight")
     /// nil when the configuration was checked for `--genconf` only (the key is an SSH-stage key).
     public let upgradeFailureTolerance = ConfigKey<CountOrPercent?>("upgrade_failure_tolerance")
+    public let repairMaxInFlight = ConfigKey<Int>("repair_max_in_flight")
+    /// nil when the configuration was checked for `--genconf` only (the key is an SSH-stage key).
+    public let watchMaxUnhealthy = ConfigKey<CountOrPercent?>("watch_max_unhealthy")
     public let postflightTimeout = ConfigKey<Int>("postflight_timeout")
     public let prereqsOffline = ConfigKey<Bool>("prereqs_offline")
 

@@ -458,6 +458,22 @@ public enum ConfigSchema {
             "--upgrade: agent failures (each rolled back on its node) tolerated before no more agents are started: a number, or a percentage of the agents to upgrade (rounded down)."
         ),
         KeySpec(
+            "repair_max_in_flight",
+            .int(min: 1, max: nil),
+            default: .int(2),
+            stage: .ssh,
+            section: "Deploy",
+            "--repair and --watch: agents repaired at once (masters always one at a time, each followed by the ZooKeeper gate)."
+        ),
+        KeySpec(
+            "watch_max_unhealthy",
+            .countOrPercent(min: 0),
+            default: .string("50%"),
+            stage: .ssh,
+            section: "Deploy",
+            "--watch stops instead of repairing when more nodes than this are unhealthy or unreachable at once (a network partition, not node faults): a number, or a percentage of the nodes (rounded down)."
+        ),
+        KeySpec(
             "prereqs_offline",
             .bool,
             default: .bool(false),

@@ -95,6 +95,61 @@ final class KnownHostsStore: Sendable {
     }
 }
 
+extension KnownHostsStore {
+    /// Removes every line for `name` (`host` or `[host]:port`), plain or hashed (`|1|salt|hash`), like
+    /// `ssh-keygen -R`. The file is rewritten beside and renamed. Returns how many lines went.
+    func forget(_ name: String) throws(SSHError) -> Int {
+        try cache.withLock { cache throws(SSHError) -> Int in
+            refresh(&cache)
+            let kept = cache.lines.filter { !Self.line($0, names: name) }
+            let removed = cache.lines.count - kept.count
+            guard removed > 0 else { return 0 }
+            let temporary = path + ".new"
+            let text = kept.map { $0 + "\n" }.joined()
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard fd >= 0 else {
+                throw SSHError(
+                    .configuration,
+                    host: name,
+                    "cannot write \(temporary): \(String(cString: strerror(errno)))"
+                )
+            }
+            let bytes = Array(text.utf8)
+            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            let synced = fsync(fd) == 0
+            close(fd)
+            guard written == bytes.count, synced, rename(temporary, path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(temporary)
+                throw SSHError(.configuration, host: name, "cannot rewrite \(path): \(reason)")
+            }
+            cache.lines = kept
+            cache.version = currentVersion()
+            return removed
+        }
+    }
+
+    /// True when the known_hosts `line` is for `name`: a plain pattern list naming it, or a hashed entry of it.
+    static func line(_ line: String, names name: String) -> Bool {
+        guard let field = line.split(separator: " ", maxSplits: 1).first, !line.hasPrefix("#") else { return false }
+        if field.hasPrefix("|1|") {
+            let parts = field.split(separator: "|", omittingEmptySubsequences: true)
+            guard parts.count == 3, let salt = Base64.decode(String(parts[1])) else { return false }
+            return Base64.encode(HMACSHA1.mac(key: salt, data: Array(name.utf8))) == parts[2]
+        }
+        return field.split(separator: ",").contains { $0 == name }
+    }
+}
+
+extension SSHTarget {
+    /// Accepts whatever host key this host offers next (a replaced machine): its entries are removed from
+    /// the known_hosts file, so the next connection records the new key (policy accept-new). Returns how
+    /// many entries went. Pinned fingerprints (`ssh_host_key_fingerprints`) are not touched here.
+    public func forgetHostKey() throws(SSHError) -> Int {
+        try KnownHostsStore.store(for: knownHostsFile).forget(port == 22 ? host : "[\(host)]:\(port)")
+    }
+}
+
 /// A host-key algorithm as libssh2 names and numbers it.
 struct HostKeyAlgorithm: Sendable, Equatable {
     var name: String

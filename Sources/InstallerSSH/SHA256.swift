@@ -56,6 +56,23 @@ enum HMACSHA1 {
 enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
+    /// Standard alphabet, padding optional; nil for any other character.
+    static func decode(_ text: String) -> [UInt8]? {
+        var bits: UInt32 = 0
+        var count = 0
+        var out: [UInt8] = []
+        for byte in text.utf8 where byte != UInt8(ascii: "=") {
+            guard let index = alphabet.firstIndex(of: byte) else { return nil }
+            bits = bits << 6 | UInt32(index)
+            count += 6
+            if count >= 8 {
+                count -= 8
+                out.append(UInt8(truncatingIfNeeded: bits >> UInt32(count)))
+            }
+        }
+        return out
+    }
+
     static func encode(_ bytes: [UInt8], padding: Bool = true) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)

@@ -87,6 +87,29 @@ struct DCOSGenerateConfig: ParsableCommand {
     )
     var status = false
 
+    @Flag(
+        help:
+            "Bring back every node that is not converged and healthy: missing or changed files, stopped units, a blank machine at a known address; masters one at a time behind the ZooKeeper gate, then repair_max_in_flight agents at once."
+    )
+    var repair = false
+
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Take these agents out of the cluster: stop their services, remove their registration, uninstall (asks for the hosts to be typed, unless --yes); then drop them from config.yaml.",
+            valueName: "host"
+        )
+    )
+    var decommission: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "--repair: accept the new host key of this replaced machine (its old known_hosts entry is removed); repeatable or comma-separated.",
+            valueName: "host"
+        )
+    )
+    var acceptHostKey: [String] = []
+
     @Flag(help: "Install the release's missing prerequisite packages with each node's apt-get, dnf or yum.")
     var installPrereqs = false
 
@@ -238,6 +261,8 @@ struct DCOSGenerateConfig: ParsableCommand {
         case uninstall = "--uninstall"
         case upgrade = "--upgrade"
         case status = "--status"
+        case repair = "--repair"
+        case decommission = "--decommission"
         case issueNodeToken = "--issue-node-token"
         case generateNodeUpgradeScript = "--generate-node-upgrade-script"
 
@@ -251,6 +276,8 @@ struct DCOSGenerateConfig: ParsableCommand {
             case .uninstall: .uninstall
             case .upgrade: .upgrade
             case .status: .status
+            case .repair: .repair
+            case .decommission: .decommission
             default: nil
             }
         }
@@ -262,7 +289,9 @@ struct DCOSGenerateConfig: ParsableCommand {
             (serve, .serve), (web, .web), (exec != nil, .exec), (version || versionLine, .version),
             (listKeys, .listKeys),
             (preflight, .preflight), (deploy, .deploy), (postflight, .postflight), (installPrereqs, .installPrereqs),
-            (uninstall, .uninstall), (upgrade, .upgrade), (status, .status), (issueNodeToken != nil, .issueNodeToken),
+            (uninstall, .uninstall), (upgrade, .upgrade), (status, .status), (repair, .repair),
+            (!decommission.isEmpty, .decommission),
+            (issueNodeToken != nil, .issueNodeToken),
             (generateNodeUpgradeScript != nil, .generateNodeUpgradeScript),
         ]
         .filter(\.0).map(\.1)
@@ -308,8 +337,14 @@ struct DCOSGenerateConfig: ParsableCommand {
                 throw ValidationError("--keep-generations must be between 0 and 100 (got \(keepGenerations)).")
             }
         }
-        if yes && modes != [.uninstall] {
-            throw ValidationError("--yes is an option of --uninstall.")
+        if yes && modes != [.uninstall] && modes != [.decommission] {
+            throw ValidationError("--yes is an option of --uninstall and --decommission.")
+        }
+        if !acceptHostKey.isEmpty && modes != [.repair] {
+            throw ValidationError("--accept-host-key is an option of --repair.")
+        }
+        if !decommission.isEmpty && hosts != nil {
+            throw ValidationError("--decommission names its hosts itself; leave out --hosts.")
         }
         if let exec, exec.trimmingBlanks().isEmpty {
             throw ValidationError("--exec needs a command.")
@@ -351,9 +386,9 @@ struct DCOSGenerateConfig: ParsableCommand {
             )
         case .serve: return await ServeMode.run(context, bind: bind, port: port, tlsCert: tlsCert, tlsKey: tlsKey)
         case .web: return await WebMode.run(context, bind: bind, port: port ?? 9000, tlsCert: tlsCert, tlsKey: tlsKey)
-        case .preflight, .deploy, .postflight, .installPrereqs, .uninstall, .upgrade, .status:
-            let hostList = hosts.map {
-                $0.split(separator: ",").map { String($0.trimmingBlanks()) }.filter { !$0.isEmpty }
+        case .preflight, .deploy, .postflight, .installPrereqs, .uninstall, .upgrade, .status, .repair, .decommission:
+            let hostList = (decommission.isEmpty ? hosts.map { [$0] } : decommission).map { values in
+                values.flatMap { $0.split(separator: ",") }.map { String($0.trimmingBlanks()) }.filter { !$0.isEmpty }
             }
             return await ActionMode.run(
                 context,
@@ -363,7 +398,10 @@ struct DCOSGenerateConfig: ParsableCommand {
                     hosts: hostList,
                     dryRun: dryRun,
                     resume: resumeRun ?? (resume ? "" : nil),
-                    yes: yes
+                    yes: yes,
+                    acceptHostKeys: acceptHostKey.flatMap { $0.split(separator: ",") }.map {
+                        String($0.trimmingBlanks())
+                    }.filter { !$0.isEmpty }
                 )
             )
         case .issueNodeToken: return TokenMode.run(context, role: issueNodeToken ?? "", ttl: tokenTTL)

@@ -52,6 +52,13 @@ final class FakeCluster {
         try installFakeNode(bootstrapDirectory: bootstrapURL == nil ? bootstrap : "")
     }
 
+    /// `--genconf` again (after config.yaml changed), with the test double put back in serve/.
+    func regenerate() throws {
+        let generated = try runCLI(["--genconf"], directory: workspace.root)
+        try #require(generated.status == 0, "genconf failed: \(generated.stderr)")
+        try installFakeNode(bootstrapDirectory: bootstrap)
+    }
+
     /// Puts the test double in serve/ and records its SHA-256 in manifest.json, as genconf would.
     private func installFakeNode(bootstrapDirectory: String) throws {
         let template = try String(
@@ -145,6 +152,57 @@ struct ActionsTests {
         #expect(
             FakeCluster.all.filter { $0 != FakeCluster.master }.allSatisfy { hosts[$0]?["status"] as? String == "ok" }
         )
+    }
+
+    @Test(
+        "--repair fixes only the node that is not converged; --deploy leaves installed nodes alone; a node dropped from config.yaml is listed by --status until --decommission removes it"
+    )
+    func repairScaleOutAndDecommission() async throws {
+        let cluster = try await FakeCluster("")
+        #expect(try cluster.run(["--deploy", "--json"]).status == 0)
+        try cluster.tell(FakeCluster.agents[0], "verify", "changed")
+        var result = try cluster.run(["--repair", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        var hosts = try hostsByName(try jsonObject(result.stdout))
+        #expect(hosts[FakeCluster.agents[0]]?["node_result"] as? String == "repaired", "\(hosts)")
+        for host in FakeCluster.all where host != FakeCluster.agents[0] {
+            #expect(hosts[host]?["message"] as? String == "converged and healthy; not touched", "\(hosts[host] ?? [:])")
+        }
+        #expect(cluster.events(FakeCluster.agents[0]).contains { $0.0 == "repair-start" })
+        #expect(!cluster.events(FakeCluster.master).contains { $0.0 == "repair-start" })
+        #expect(try cluster.run(["--status"]).status == 0)
+
+        // Scale out (the fake node keeps its record where the probe does not look, so the deploy runs
+        // again: the fake's install of the same configuration says "unchanged").
+        result = try cluster.run(["--deploy", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+
+        // Drop an agent from config.yaml: --status lists it, --decommission takes it out.
+        let dropped = FakeCluster.agents[1]
+        let config = try String(contentsOfFile: cluster.workspace.config, encoding: .utf8)
+        try cluster.workspace.writeConfig(config.replacingOccurrences(of: ", \(dropped)]", with: "]"))
+        try cluster.regenerate()
+        result = try cluster.run(["--status", "--json"])
+        #expect(result.status == 3, "\(result.stderr)")
+        hosts = try hostsByName(try jsonObject(result.stdout))
+        #expect((hosts[dropped]?["error"] as? [String: Any])?["class"] as? String == "not_in_config")
+        #expect((hosts[dropped]?["message"] as? String ?? "").contains("--decommission \(dropped)"))
+
+        result = try cluster.run(["--decommission", dropped], stdin: Data("wrong\n".utf8))
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("Not confirmed"), "\(result.stderr)")
+        result = try cluster.run(["--decommission", dropped, "--json"], stdin: Data("\(dropped)\n".utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        hosts = try hostsByName(try jsonObject(result.stdout))
+        #expect((hosts[dropped]?["message"] as? String ?? "").contains("now remove \(dropped) from agent_list"))
+        result = try cluster.run(["--status", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try hostsByName(try jsonObject(result.stdout))[dropped] == nil)
+
+        // A master cannot be decommissioned under static discovery.
+        result = try cluster.run(["--decommission", FakeCluster.master, "--yes"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot be decommissioned"), "\(result.stderr)")
     }
 
     @Test func deployRunsMastersThenGateThenCanaryThenBatches() async throws {

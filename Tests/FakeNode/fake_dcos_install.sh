@@ -10,7 +10,8 @@
 #   install     "fail": the install fails (exit 1)
 #   postflight  "fail": always fails; "fail-once": fails on the first attempt only
 #   sleep       seconds the install takes
-#   verify      "changed": --verify reports a changed file (the install, if any, still passes)
+#   verify      "changed": --verify reports a changed file (the install, if any, still passes); --repair
+#               puts it back (removes this file) and reports "repaired"
 # It appends "<mode>-start <epoch>" and "<mode>-end <epoch>" to STATE_ROOT/<address>/events.
 # With bootstrap_url file://, the install checks that the driver pushed manifest.json and this role's
 # bundle with the SHA-256 the manifest names, as the real node installer would before installing.
@@ -29,6 +30,7 @@ for argument in "$@"; do
         --postflight) mode=postflight ;;
         --uninstall) mode=uninstall ;;
         --verify) mode=verify ;;
+        --repair) mode=repair ;;
         --json | --disable-preflight | --ignore-preflight-errors=* | --wait=*) ;;
         master | slave | slave_public) role=$argument ;;
         *) echo "fake dcos_install.sh: unknown argument $argument" >&2; exit 2 ;;
@@ -60,7 +62,7 @@ preflight)
     report preflight pass "[$(check role error pass "$role"),$(check memory warning fail 'below the recommended 32 GiB')]" "" ""
     finish 0
     ;;
-install)
+install | repair)
     sleep "$(cat "$dir/sleep" 2>/dev/null || echo 0)"
     config_id=""
     if [ -n "$BOOTSTRAP_DIR" ]; then
@@ -83,16 +85,21 @@ print(m["config_id"], r["bundle"], r["sha256"])' "$manifest" "$role")
     fi
     if [ "$(told install)" = fail ]; then
         echo "fake: install fails (told to)" >&2
-        report install failed "[]" "$config_id" "told to fail"
+        report "$mode" failed "[]" "$config_id" "told to fail"
         finish 1
     fi
     if [ "$(cat "$dir/installed" 2>/dev/null)" = "$config_id" ]; then
-        report install unchanged "[]" "$config_id" "already installed"
+        if [ "$mode" = repair ] && [ "$(told verify)" = changed ]; then
+            rm -f "$dir/verify"
+            report repair repaired "[]" "$config_id" "files put back: 1 (/opt/mesosphere/etc/dns_config)"
+            finish 0
+        fi
+        report "$mode" unchanged "[]" "$config_id" "already installed"
         finish 0
     fi
     echo "$config_id" > "$dir/installed"
     echo "fake: installed $role" >&2
-    report install installed "[]" "$config_id" ""
+    report "$mode" installed "[]" "$config_id" ""
     finish 0
     ;;
 postflight)

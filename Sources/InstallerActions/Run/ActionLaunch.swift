@@ -84,6 +84,9 @@ public enum ActionLaunch {
         public var nodes: [ClusterNode]
         /// Every master of the cluster (the deploy's health gate asks them), whether chosen or not.
         public var masters: [ClusterNode]
+        /// `--status`: nodes the inventory has installed that config.yaml no longer lists (chosen by
+        /// --role/--hosts like the others).
+        public var retired: [ClusterNode] = []
     }
 
     /// Where nodes keep dcos_install.sh. `DCOS_INSTALL_REMOTE_DIR` overrides it for test rigs whose
@@ -107,21 +110,54 @@ public enum ActionLaunch {
             return .failure(.invalidConfig(validation.diagnostics, document: document))
         }
         let all = ClusterNode.all(in: config)
-        let nodes: [ClusterNode]
-        switch ClusterNode.select(from: all, roles: options.roles, hosts: options.hosts) {
-        case .success(let selected): nodes = selected
-        case .failure(let error): return .failure(.selection(error.message))
+        var retired: [ClusterNode] = []
+        if options.action == .status || options.action == .decommission {
+            switch NodeInventory.load(stateDirectory: genconf.genconfDirectory + "/state") {
+            case .success(let inventory): retired = inventory.retired(from: all)
+            case .failure(let error): return .failure(.refused(error.message))
+            }
         }
-        guard !nodes.isEmpty else { return .failure(.selection("No node matches --role/--hosts; nothing to do.")) }
-        return .success(
-            Selection(
-                config: config,
-                document: document,
-                diagnostics: validation.diagnostics,
-                nodes: nodes,
-                masters: all.filter { $0.role == .master }
+        // --status and --decommission also take nodes config.yaml no longer lists (the inventory knows their role).
+        var nodes: [ClusterNode]
+        switch ClusterNode.select(from: all + retired, roles: options.roles, hosts: options.hosts) {
+        case .success(let selected): nodes = selected
+        case .failure(let error):
+            guard options.action == .decommission, let hosts = options.hosts else {
+                return .failure(.selection(error.message))
+            }
+            let unknown = hosts.filter { host in !(all + retired).contains { $0.host == host } }
+            return .failure(
+                .selection(
+                    "--decommission names \(unknown.joined(separator: ", ")), which is in none of master_list, agent_list and public_agent_list, and which this installer has not installed (genconf/state/nodes.json)."
+                )
             )
+        }
+        if options.action == .decommission {
+            let masters = nodes.filter { $0.role == .master }
+            if !masters.isEmpty && config.masterDiscovery == "static" {
+                return .failure(
+                    .refused(
+                        "\(masters.map(\.host).joined(separator: ", ")) \(masters.count == 1 ? "is a master" : "are masters"); with master_discovery: static the masters of a cluster cannot change (their ZooKeeper ensemble and every agent name them), so a master cannot be decommissioned. Replace a failed master's machine at the same address and run --repair instead."
+                    )
+                )
+            }
+            retired = []
+        } else {
+            retired = nodes.filter { retired.contains($0) }
+            nodes = nodes.filter { !retired.contains($0) }
+        }
+        guard !nodes.isEmpty || !retired.isEmpty else {
+            return .failure(.selection("No node matches --role/--hosts; nothing to do."))
+        }
+        var selection = Selection(
+            config: config,
+            document: document,
+            diagnostics: validation.diagnostics,
+            nodes: nodes,
+            masters: all.filter { $0.role == .master }
         )
+        selection.retired = retired
+        return .success(selection)
     }
 
     /// The request for `selection`: genconf/serve/ current (for the actions that upload dcos_install.sh),
@@ -166,7 +202,7 @@ public enum ActionLaunch {
                 }
             }
         }
-        var sshNodes = selection.nodes
+        var sshNodes = selection.nodes + selection.retired
         for master in selection.masters where !sshNodes.contains(master) { sshNodes.append(master) }
         let settings: SSHSettings
         switch SSHSettings.make(
@@ -214,6 +250,8 @@ public enum ActionLaunch {
         request.upgradePolicy = UpgradePolicy(config: config)
         request.staticMasters = config.masterDiscovery == "static"
         request.dryRun = options.dryRun
+        request.repairPolicy = RepairPolicy(config: config)
+        request.retired = selection.retired
         return .success(request)
     }
 

@@ -41,6 +41,11 @@ public struct ActionRequest: Sendable {
     public var staticMasters = true
     /// `--upgrade --dry-run`: probe and plan, change nothing.
     public var dryRun = false
+    /// `--repair`: agents at once (`repair_max_in_flight`).
+    public var repairPolicy = RepairPolicy(maxInFlight: 2, parallelism: 1)
+    /// Nodes the inventory (`genconf/state/nodes.json`) has installed that config.yaml no longer lists:
+    /// `--status` checks them too and lists them as such.
+    public var retired: [ClusterNode] = []
 
     public init(
         action: ActionKind,
@@ -91,7 +96,8 @@ public struct ActionRequest: Sendable {
     func address(_ node: ClusterNode) -> String { targets[node.host]?.label ?? node.host }
 
     func bundleSHA256(_ node: ClusterNode) -> String {
-        action == .deploy || action == .upgrade ? serve?.manifest.roles[node.role]?.bundleSHA256 ?? "" : ""
+        action == .deploy || action == .upgrade || action == .repair
+            ? serve?.manifest.roles[node.role]?.bundleSHA256 ?? "" : ""
     }
 }
 
@@ -130,7 +136,10 @@ public enum ActionRunner {
                 bundleSHA256: request.bundleSHA256,
                 address: request.address
             ) ?? [:]
-        let console = ConsoleView(nodes: request.nodes.filter { done[$0.host] == nil }, live: request.live)
+        let console = ConsoleView(
+            nodes: (request.nodes + request.retired).filter { done[$0.host] == nil },
+            live: request.live
+        )
         if let resume = request.resume {
             console.note(
                 "Resuming run \(resume.runID): \(done.count) host\(done.count == 1 ? "" : "s") already done, \(request.nodes.count - done.count) to do."
@@ -164,10 +173,18 @@ public enum ActionRunner {
             }
             switch request.action {
             case .deploy:
+                // Scale out: nodes that run the served configuration already are probed and left alone.
+                let installed = await Orchestrator.alreadyInstalled(
+                    request.nodes.filter { done[$0.host] == nil },
+                    desiredBundles: request.serve?.manifest.roles.mapValues(\.bundleSHA256) ?? [:],
+                    limit: request.policy.parallelism,
+                    worker: worker,
+                    observer: observer
+                )
                 let outcome = await Orchestrator.deploy(
                     nodes: request.nodes,
                     gateMasters: request.clusterMasters,
-                    done: done,
+                    done: done.merging(installed) { a, _ in a },
                     policy: request.policy,
                     worker: worker,
                     observer: observer
@@ -196,7 +213,38 @@ public enum ActionRunner {
                     observer: observer
                 )
                 records = applyClusterChecks(records)
-            case .postflight, .uninstall, .installPrereqs, .status:
+            case .repair:
+                let outcome = await Orchestrator.repair(
+                    nodes: request.nodes,
+                    clusterMasters: request.clusterMasters,
+                    policy: request.repairPolicy,
+                    worker: worker,
+                    observer: observer
+                )
+                (records, gate) = (outcome.records, outcome.gates)
+                stopReason = outcome.stopReason
+            case .status:
+                records = await Orchestrator.parallel(
+                    .verify,
+                    nodes: request.nodes + request.retired,
+                    done: done,
+                    limit: request.policy.parallelism,
+                    worker: worker,
+                    observer: observer
+                )
+                records = records.map { record in
+                    request.retired.contains(record.node) ? Orchestrator.retired(record) : record
+                }
+            case .decommission:
+                records = await Orchestrator.parallel(
+                    .uninstall,
+                    nodes: request.nodes,
+                    done: done,
+                    limit: request.policy.parallelism,
+                    worker: worker,
+                    observer: observer
+                ).map(Orchestrator.decommissioned)
+            case .postflight, .uninstall, .installPrereqs:
                 records = await Orchestrator.parallel(
                     request.action.mainPhase,
                     nodes: request.nodes,
@@ -241,7 +289,17 @@ public enum ActionRunner {
         )
         await recorder.writeReport(report.json)
         await recorder.flush()
+        updateInventory(request, records: records, configID: configID, runID: recorder.runID)
         return .success(report)
+    }
+
+    /// genconf/state/nodes.json after the run: what each node now has installed, or that it has nothing.
+    static func updateInventory(_ request: ActionRequest, records: [HostRecord], configID: String?, runID: String) {
+        guard case .success(var inventory) = NodeInventory.load(stateDirectory: request.stateDirectory) else { return }
+        let before = inventory
+        inventory.apply(records, phase: request.action.mainPhase, configID: configID, runID: runID)
+        guard inventory != before else { return }
+        try? inventory.save(stateDirectory: request.stateDirectory)
     }
 
     /// The cluster-wide checks join each host's checks (first); a failed error check fails the host.

@@ -25,6 +25,8 @@ enum ActionMode {
         /// `--resume`: nil when not resuming; "" for the newest run.
         var resume: String?
         var yes: Bool
+        /// `--repair --accept-host-key HOST`: replaced machines whose new host key is accepted.
+        var acceptHostKeys: [String] = []
     }
 
     static func run(_ context: CommandContext, _ options: Options) async -> Int32 {
@@ -127,6 +129,40 @@ enum ActionMode {
                 context.logger.error(
                     "Not confirmed (expected the cluster name '\(name)'); nothing was changed. Use --yes to skip the question."
                 )
+                return 1
+            }
+        }
+
+        if options.action == .decommission && !options.yes {
+            let hosts = nodes.map(\.host).joined(separator: " ")
+            Terminal.writeError(
+                "--decommission stops and uninstalls DC/OS on \(hosts) of cluster '\(config.clusterName)' and removes \(nodes.count == 1 ? "it" : "them") from the cluster. Type the host\(nodes.count == 1 ? "" : "s") (\(hosts)) to go on: "
+            )
+            let typed = readLine(strippingNewline: true).map {
+                $0.split(whereSeparator: { $0 == " " || $0 == "," }).joined(separator: " ")
+            }
+            guard typed == hosts else {
+                Terminal.writeError("\n")
+                context.logger.error(
+                    "Not confirmed (expected '\(hosts)'); nothing was changed. Use --yes to skip the question."
+                )
+                return 1
+            }
+        }
+        for host in options.acceptHostKeys {
+            guard let target = request.targets[host], nodes.contains(where: { $0.host == host }) else {
+                context.logger.error(
+                    "--accept-host-key names \(host), which is in none of master_list, agent_list and public_agent_list."
+                )
+                return 2
+            }
+            do {
+                let removed = try target.forgetHostKey()
+                context.logger.notice(
+                    "\(host): \(removed == 0 ? "no key was recorded" : "removed \(removed) recorded key\(removed == 1 ? "" : "s") from \(target.knownHostsFile)"); the key it offers now is accepted and recorded."
+                )
+            } catch {
+                context.logger.error("\(error.message)")
                 return 1
             }
         }

@@ -149,6 +149,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // --diagnostics: one tar.gz of node facts and journals and the bootstrap's run records, secrets removed.
+        .target(
+            name: "InstallerDiagnostics",
+            dependencies: [
+                "InstallerActions", "InstallerArchive", "InstallerCluster", "InstallerConfig", "InstallerRender",
+                "InstallerSSH", "InstallerSystem",
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // The web installer (--web): DC/OS 1.10's HTTP API over the same validation, actions and run records
         // as the CLI, sessions from a one-time login token, Server-Sent Events from a run's journal.
         .target(
@@ -173,7 +183,7 @@ let package = Package(
                 "InstallerConfig", "InstallerGenconf", "InstallerServe", "InstallerSSH", "InstallerSystem",
                 "InstallerCluster",
                 "InstallerActions", "InstallerRender", "InstallerTrust", "InstallerWeb", "InstallerManifest",
-                "CGlibcCompat",
+                "InstallerDiagnostics", "CGlibcCompat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -252,6 +262,11 @@ let package = Package(
                 "InstallerActions", "InstallerCluster", "InstallerConfig", "InstallerRender", "InstallerSSH",
                 "InstallerManifest", "InstallerTestSupport",
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "InstallerDiagnosticsTests",
+            dependencies: ["InstallerDiagnostics", "InstallerConfig"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -102,6 +102,23 @@ struct DCOSGenerateConfig: ParsableCommand {
     )
     var decommission: [String] = []
 
+    @Flag(
+        help:
+            "Run --status every --interval and repair what is not converged and healthy, within limits: one master at a time, repair_max_in_flight agents, backoff for a node that keeps failing; stops when more than watch_max_unhealthy nodes are down at once (a partition). Ctrl-C stops."
+    )
+    var watch = false
+
+    @Flag(
+        help:
+            "Write genconf/diagnostics/dcos-diagnostics-TIME.tar.gz: each node's DC/OS journal (24 h, 2 MiB), --verify, versions, units, disk, memory, clock, DNS; the run records and config.yaml; every secret removed."
+    )
+    var diagnostics = false
+
+    @Option(
+        help: ArgumentHelp("--watch: time between status rounds (30s, 2m, 1h; default 30s).", valueName: "duration")
+    )
+    var interval: String?
+
     @Option(
         help: ArgumentHelp(
             "--repair: accept the new host key of this replaced machine (its old known_hosts entry is removed); repeatable or comma-separated.",
@@ -263,6 +280,8 @@ struct DCOSGenerateConfig: ParsableCommand {
         case status = "--status"
         case repair = "--repair"
         case decommission = "--decommission"
+        case watch = "--watch"
+        case diagnostics = "--diagnostics"
         case issueNodeToken = "--issue-node-token"
         case generateNodeUpgradeScript = "--generate-node-upgrade-script"
 
@@ -278,6 +297,7 @@ struct DCOSGenerateConfig: ParsableCommand {
             case .status: .status
             case .repair: .repair
             case .decommission: .decommission
+            case .watch: .watch
             default: nil
             }
         }
@@ -290,7 +310,7 @@ struct DCOSGenerateConfig: ParsableCommand {
             (listKeys, .listKeys),
             (preflight, .preflight), (deploy, .deploy), (postflight, .postflight), (installPrereqs, .installPrereqs),
             (uninstall, .uninstall), (upgrade, .upgrade), (status, .status), (repair, .repair),
-            (!decommission.isEmpty, .decommission),
+            (!decommission.isEmpty, .decommission), (watch, .watch), (diagnostics, .diagnostics),
             (issueNodeToken != nil, .issueNodeToken),
             (generateNodeUpgradeScript != nil, .generateNodeUpgradeScript),
         ]
@@ -315,7 +335,7 @@ struct DCOSGenerateConfig: ParsableCommand {
             throw ValidationError("Unknown role '\(name)'. Use master, slave or slave_public.")
         }
         let isAction = modes.count == 1 && modes[0].action != nil
-        if (!role.isEmpty || hosts != nil) && modes != [.exec] && !isAction {
+        if (!role.isEmpty || hosts != nil) && modes != [.exec] && modes != [.diagnostics] && !isAction {
             throw ValidationError("--role and --hosts are options of --exec and the SSH actions.")
         }
         if (dryRun || resume || resumeRun != nil) && !isAction {
@@ -339,6 +359,14 @@ struct DCOSGenerateConfig: ParsableCommand {
         }
         if yes && modes != [.uninstall] && modes != [.decommission] {
             throw ValidationError("--yes is an option of --uninstall and --decommission.")
+        }
+        if let interval {
+            guard modes == [.watch] else { throw ValidationError("--interval is an option of --watch.") }
+            guard Self.duration(interval) != nil else {
+                throw ValidationError(
+                    "--interval '\(interval)' is not a duration between 1s and 24h; write it like 30s, 2m or 1h."
+                )
+            }
         }
         if !acceptHostKey.isEmpty && modes != [.repair] {
             throw ValidationError("--accept-host-key is an option of --repair.")
@@ -384,9 +412,15 @@ struct DCOSGenerateConfig: ParsableCommand {
                 roles: Set(role.compactMap(Role.init(name:))),
                 hosts: hostList
             )
+        case .diagnostics:
+            let hostList = hosts.map {
+                $0.split(separator: ",").map { String($0.trimmingBlanks()) }.filter { !$0.isEmpty }
+            }
+            return await SupportBundleMode.run(context, roles: Set(role.compactMap(Role.init(name:))), hosts: hostList)
         case .serve: return await ServeMode.run(context, bind: bind, port: port, tlsCert: tlsCert, tlsKey: tlsKey)
         case .web: return await WebMode.run(context, bind: bind, port: port ?? 9000, tlsCert: tlsCert, tlsKey: tlsKey)
-        case .preflight, .deploy, .postflight, .installPrereqs, .uninstall, .upgrade, .status, .repair, .decommission:
+        case .preflight, .deploy, .postflight, .installPrereqs, .uninstall, .upgrade, .status, .repair, .decommission,
+            .watch:
             let hostList = (decommission.isEmpty ? hosts.map { [$0] } : decommission).map { values in
                 values.flatMap { $0.split(separator: ",") }.map { String($0.trimmingBlanks()) }.filter { !$0.isEmpty }
             }
@@ -399,6 +433,7 @@ struct DCOSGenerateConfig: ParsableCommand {
                     dryRun: dryRun,
                     resume: resumeRun ?? (resume ? "" : nil),
                     yes: yes,
+                    watchInterval: interval.flatMap(Self.duration) ?? .seconds(30),
                     acceptHostKeys: acceptHostKey.flatMap { $0.split(separator: ",") }.map {
                         String($0.trimmingBlanks())
                     }.filter { !$0.isEmpty }
@@ -410,6 +445,24 @@ struct DCOSGenerateConfig: ParsableCommand {
         case .version: return VersionMode.run(text: versionLine && !version)
         case .listKeys: return ListKeysMode.run(json: json)
         }
+    }
+}
+
+extension DCOSGenerateConfig {
+    /// `30s`, `2m`, `1h` or plain seconds, between one second and a day.
+    static func duration(_ text: String) -> Duration? {
+        let trimmed = text.trimmingBlanks()
+        let units: [(String, Int)] = [("h", 3600), ("m", 60), ("s", 1)]
+        var seconds: Int?
+        if let number = Int(trimmed) {
+            seconds = number
+        } else if let (suffix, scale) = units.first(where: { trimmed.hasSuffix($0.0) }),
+            let number = Int(trimmed.dropLast(suffix.count))
+        {
+            seconds = number.multipliedReportingOverflow(by: scale).overflow ? nil : number * scale
+        }
+        guard let seconds, (1...86_400).contains(seconds) else { return nil }
+        return .seconds(seconds)
     }
 }
 

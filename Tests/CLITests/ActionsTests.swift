@@ -205,6 +205,74 @@ struct ActionsTests {
         #expect(result.stderr.contains("cannot be decommissioned"), "\(result.stderr)")
     }
 
+    @Test("--diagnostics: one tar.gz with every node's facts and the run records; no secret of config.yaml in it")
+    func diagnosticsRemoveEverySecret() async throws {
+        let secrets = [
+            "SECRET-AWS-0123456789", "SECRET-EXHIBITOR-pw42", "SECRETAUTHdXNlcjpwYXNz",
+            "$6$rounds=656000$SECRETSALT$SECREThashhashhash",
+        ]
+        let cluster = try await FakeCluster(
+            """
+            aws_secret_access_key: \(secrets[0])
+            exhibitor_admin_password: \(secrets[1])
+            cluster_docker_credentials:
+              auths:
+                'registry.example.com':
+                  auth: \(secrets[2])
+            superuser_password_hash: '\(secrets[3])'
+            """
+        )
+        // Nodes that print the secrets (a unit that logs its password): in the run records and in --verify.
+        for host in FakeCluster.all { try cluster.tell(host, "say", "leaked \(secrets[1]) and \(secrets[2])") }
+        let deployed = try cluster.run(["--deploy"])
+        #expect(deployed.status == 0, "\(deployed.stderr)")
+
+        let result = try cluster.run(["--diagnostics", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try jsonObject(result.stdout)
+        let path = try #require(report["path"] as? String, "\(result.stdout)")
+        #expect(
+            path.hasPrefix(cluster.workspace.genconf + "/diagnostics/dcos-diagnostics-") && path.hasSuffix(".tar.gz")
+        )
+        let unpacked = cluster.workspace.root + "/unpacked"
+        try FileManager.default.createDirectory(atPath: unpacked, withIntermediateDirectories: true)
+        let untar = try runProcess("/bin/tar", ["-xzf", path, "-C", unpacked])
+        #expect(untar.status == 0, "\(untar.stderr)")
+        let top = try #require(try FileManager.default.contentsOfDirectory(atPath: unpacked).first)
+        let root = unpacked + "/" + top
+        var texts: [String: String] = [:]
+        let walker = FileManager.default.enumerator(atPath: root)
+        while let relative = walker?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isDirectory),
+                !isDirectory.boolValue
+            else { continue }
+            texts[relative] = try String(contentsOfFile: root + "/" + relative, encoding: .utf8)
+        }
+        for host in FakeCluster.all {
+            for file in [
+                "verify.json", "versions.txt", "disk.txt", "memory.txt", "clock.txt", "dns.txt", "journal.log",
+            ] {
+                #expect(texts["nodes/\(host)/\(file)"] != nil, "nodes/\(host)/\(file) missing: \(texts.keys.sorted())")
+            }
+        }
+        let verify = texts["nodes/\(FakeCluster.master)/verify.json"] ?? ""
+        #expect(verify.contains("leaked [secret removed]"), "\(verify)")
+        #expect(texts.keys.contains { $0.hasPrefix("bootstrap/runs/") && $0.hasSuffix(".log") })
+        #expect(texts.keys.contains { $0.hasPrefix("bootstrap/runs/") && $0.hasSuffix("report.json") })
+        let config = try #require(texts["bootstrap/config.yaml"])
+        #expect(config.contains("aws_secret_access_key: '[secret removed]'"), "\(config)")
+        #expect(config.contains("cluster_name: fake-cluster"))
+        #expect(texts["summary.json"] != nil)
+        #expect(texts.values.contains { $0.contains("leaked [secret removed]") })
+        for (file, text) in texts {
+            for secret in secrets {
+                #expect(!text.contains(secret), "\(file) holds a secret")
+            }
+            #expect(!text.contains("SECRET"), "\(file) holds part of a secret")
+        }
+    }
+
     @Test func deployRunsMastersThenGateThenCanaryThenBatches() async throws {
         let cluster = try await FakeCluster("deploy_canary: 1\ndeploy_max_in_flight: 1")
         let result = try cluster.run(["--deploy", "--json"])

@@ -10,6 +10,7 @@
 #   install     "fail": the install fails (exit 1)
 #   postflight  "fail": always fails; "fail-once": fails on the first attempt only
 #   sleep       seconds the install takes
+#   say         text printed on stderr by every mode and put in --verify's message (a secret a node leaks)
 #   verify      "changed": --verify reports a changed file (the install, if any, still passes); --repair
 #               puts it back (removes this file) and reports "repaired"
 # It appends "<mode>-start <epoch>" and "<mode>-end <epoch>" to STATE_ROOT/<address>/events.
@@ -31,18 +32,21 @@ for argument in "$@"; do
         --uninstall) mode=uninstall ;;
         --verify) mode=verify ;;
         --repair) mode=repair ;;
-        --json | --disable-preflight | --ignore-preflight-errors=* | --wait=*) ;;
+        --json | --disable-preflight | --ignore-preflight-errors=* | --wait=* | --secrets=*) ;;
         master | slave | slave_public) role=$argument ;;
         *) echo "fake dcos_install.sh: unknown argument $argument" >&2; exit 2 ;;
     esac
 done
-if [ "$mode" != uninstall ] && [ -z "$role" ]; then
+# Like the real one, --verify without a role checks the installed role.
+if [ "$mode" = verify ] && [ -z "$role" ]; then role=$(cat "$dir/role" 2>/dev/null); fi
+if [ "$mode" != uninstall ] && [ "$mode" != verify ] && [ -z "$role" ]; then
     echo "fake dcos_install.sh: ROLE is missing" >&2
     exit 2
 fi
 
 now() { date +%s.%N; }
 echo "$mode-start $(now)" >> "$dir/events"
+if [ -f "$dir/say" ]; then echo "fake: $(cat "$dir/say")" >&2; fi
 finish() { echo "$mode-end $(now)" >> "$dir/events"; exit "$1"; }
 told() { cat "$dir/$1" 2>/dev/null || echo ok; }
 check() { printf '{"name":"%s","severity":"%s","status":"%s","detail":"%s"}' "$1" "$2" "$3" "$4"; }
@@ -98,6 +102,7 @@ print(m["config_id"], r["bundle"], r["sha256"])' "$manifest" "$role")
         finish 0
     fi
     echo "$config_id" > "$dir/installed"
+    echo "$role" > "$dir/role"
     echo "fake: installed $role" >&2
     report "$mode" installed "[]" "$config_id" ""
     finish 0
@@ -122,7 +127,7 @@ verify)
         report verify fail "[$(check installed error pass "$role"),$(check files error fail 'changed: /opt/mesosphere/etc/dns_config; missing: none')]" "" ""
         finish 1
     fi
-    report verify pass "[$(check installed error pass "$role"),$(check files error pass '27 files as installed')]" "" ""
+    report verify pass "[$(check installed error pass "$role"),$(check files error pass '27 files as installed')]" "" "$(cat "$dir/say" 2>/dev/null)"
     finish 0
     ;;
 uninstall)

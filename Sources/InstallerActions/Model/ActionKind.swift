@@ -9,6 +9,7 @@ public enum ActionKind: String, Sendable, Hashable, CaseIterable {
     case status
     case repair
     case decommission
+    case watch
 
     /// The command-line flag: `--deploy`.
     public var flag: String { "--" + rawValue }
@@ -22,7 +23,7 @@ public enum ActionKind: String, Sendable, Hashable, CaseIterable {
         case .preflight: .preflight
         case .deploy, .upgrade: .install
         case .status: .verify
-        case .repair: .repair
+        case .repair, .watch: .repair
         case .decommission: .uninstall
         case .postflight: .postflight
         case .installPrereqs: .prereqs

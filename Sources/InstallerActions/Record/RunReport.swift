@@ -38,13 +38,14 @@ public struct RunReport: Sendable {
         return reached ? .failed : .nothingRan
     }
 
-    /// 0 every host ok, 1 nothing could run, 3 one or more hosts failed, 130 interrupted.
+    /// 0 every host ok, 1 nothing could run, 3 one or more hosts failed, 130 interrupted. `--watch` runs
+    /// until it is stopped: Ctrl-C (or SIGTERM from a service manager) ends it with 0.
     public var exitCode: Int32 {
         switch result {
         case .ok: 0
         case .failed: 3
         case .nothingRan: 1
-        case .interrupted: 130
+        case .interrupted: action == .watch ? 0 : 130
         }
     }
 

@@ -33,6 +33,8 @@ public enum ActionLaunch {
         public var live: Bool
         /// Where nodes keep dcos_install.sh.
         public var remoteDirectory: String
+        /// `--watch --interval`.
+        public var watchInterval: Duration = .seconds(30)
 
         public init(
             action: ActionKind,
@@ -251,6 +253,11 @@ public enum ActionLaunch {
         request.staticMasters = config.masterDiscovery == "static"
         request.dryRun = options.dryRun
         request.repairPolicy = RepairPolicy(config: config)
+        request.watchPolicy = WatchPolicy(
+            interval: options.watchInterval,
+            maxUnhealthy: config.watchMaxUnhealthy ?? .percent(30),
+            repair: request.repairPolicy
+        )
         request.retired = selection.retired
         return .success(request)
     }

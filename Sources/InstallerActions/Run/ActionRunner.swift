@@ -43,6 +43,12 @@ public struct ActionRequest: Sendable {
     public var dryRun = false
     /// `--repair`: agents at once (`repair_max_in_flight`).
     public var repairPolicy = RepairPolicy(maxInFlight: 2, parallelism: 1)
+    /// `--watch`: interval, partition limit, and the repair policy.
+    public var watchPolicy = WatchPolicy(
+        interval: .seconds(30),
+        maxUnhealthy: .percent(30),
+        repair: RepairPolicy(maxInFlight: 2, parallelism: 1)
+    )
     /// Nodes the inventory (`genconf/state/nodes.json`) has installed that config.yaml no longer lists:
     /// `--status` checks them too and lists them as such.
     public var retired: [ClusterNode] = []
@@ -223,6 +229,15 @@ public enum ActionRunner {
                 )
                 (records, gate) = (outcome.records, outcome.gates)
                 stopReason = outcome.stopReason
+            case .watch:
+                let outcome = await Orchestrator.watch(
+                    nodes: request.nodes,
+                    clusterMasters: request.clusterMasters,
+                    policy: request.watchPolicy,
+                    worker: worker,
+                    observer: observer
+                )
+                (records, gate, stopReason) = (outcome.records, outcome.gates, outcome.stopReason)
             case .status:
                 records = await Orchestrator.parallel(
                     .verify,
@@ -454,6 +469,14 @@ final class RunObserver: ProgressObserver {
 
     func note(_ text: String) {
         recorder.journal("note", ["text": .string(text)])
+        console.note(text)
+    }
+
+    func decision(_ kind: String, _ text: String, hosts: [String]) {
+        recorder.journal(
+            "watch-" + kind,
+            ["text": .string(text), "hosts": .array(hosts.map(JSONValue.string))]
+        )
         console.note(text)
     }
 }

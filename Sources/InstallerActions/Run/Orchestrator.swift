@@ -27,6 +27,12 @@ public protocol ProgressObserver: Sendable {
     func finished(_ record: HostRecord, phase: Phase)
     /// A line about the run as a whole ("Masters: 3 at once").
     func note(_ text: String)
+    /// A decision of `--watch` (`repair`, `backoff`, `stop`, …) with the hosts it is about: its journal.
+    func decision(_ kind: String, _ text: String, hosts: [String])
+}
+
+extension ProgressObserver {
+    public func decision(_ kind: String, _ text: String, hosts: [String]) { note(text) }
 }
 
 /// The order, batches and tolerance of `--deploy`.

@@ -42,7 +42,8 @@ extension Orchestrator {
                 return
                     "its host key changed (a replaced machine?): check the new key, then repair it with --repair --accept-host-key \(record.node.host)"
             }
-            return "it cannot be reached (\(record.message)): a powered-off machine comes back when it boots, or a blank one at its address is installed"
+            return
+                "it cannot be reached (\(record.message)): a powered-off machine comes back when it boots, or a blank one at its address is installed"
         case .skipped, .cancelled: return "it was not checked"
         }
     }
@@ -120,7 +121,8 @@ extension Orchestrator {
             let failed = status[node.host].map { record in
                 record.checks.filter(\.isFailedError).map { "\($0.name): \($0.detail)" }.joined(separator: "; ")
             }
-            observer.note("To repair: \(node.host) (\(node.role.rawValue)): \(failed.flatMap { $0.isEmpty ? nil : $0 } ?? status[node.host]?.message ?? "")")
+            let why = failed.flatMap { $0.isEmpty ? nil : $0 } ?? status[node.host]?.message ?? ""
+            observer.note("To repair: \(node.host) (\(node.role.rawValue)): \(why)")
         }
         // Masters one at a time; after each, ZooKeeper must have one leader and a quorum again.
         for master in broken where master.role == .master {
@@ -156,9 +158,11 @@ extension Orchestrator {
         }
         let agents = broken.filter { $0.role != .master }
         if !agents.isEmpty && !Task.isCancelled {
-            observer.note("Repairing \(agents.count) agent\(agents.count == 1 ? "" : "s"), \(policy.maxInFlight) at once.")
-            let ran = await window(.repair, agents, limit: policy.maxInFlight, worker: worker, observer: observer) { _ in
-                nil
+            observer.note(
+                "Repairing \(agents.count) agent\(agents.count == 1 ? "" : "s"), \(policy.maxInFlight) at once."
+            )
+            let ran = await window(.repair, agents, limit: policy.maxInFlight, worker: worker, observer: observer) {
+                _ in nil
             }
             records.merge(ran) { $1 }
             repaired += agents

@@ -467,11 +467,11 @@ public enum ConfigSchema {
         ),
         KeySpec(
             "watch_max_unhealthy",
-            .countOrPercent(min: 0),
-            default: .string("50%"),
+            .countOrPercent(min: 1),
+            default: .string("30%"),
             stage: .ssh,
             section: "Deploy",
-            "--watch stops instead of repairing when more nodes than this are unhealthy or unreachable at once (a network partition, not node faults): a number, or a percentage of the nodes (rounded down)."
+            "--watch stops instead of repairing when more nodes than this are unhealthy or unreachable at once (a network partition, not node faults; BOSH's resurrector calls it meltdown): a number, or a percentage of the nodes (rounded down, at least 1)."
         ),
         KeySpec(
             "prereqs_offline",

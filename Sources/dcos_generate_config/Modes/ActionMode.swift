@@ -25,20 +25,24 @@ enum ActionMode {
         /// `--resume`: nil when not resuming; "" for the newest run.
         var resume: String?
         var yes: Bool
+        /// `--watch --interval`.
+        var watchInterval: Duration = .seconds(30)
         /// `--repair --accept-host-key HOST`: replaced machines whose new host key is accepted.
         var acceptHostKeys: [String] = []
     }
 
     static func run(_ context: CommandContext, _ options: Options) async -> Int32 {
-        let launch = ActionLaunch.Options(
+        var launch = ActionLaunch.Options(
             action: options.action,
             roles: options.roles,
             hosts: options.hosts,
             resume: options.resume,
             dryRun: options.dryRun,
             verbose: context.verbose,
-            live: Terminal.stderrIsTerminal && !context.json
+            // --watch runs for hours: plain lines, no redrawn block.
+            live: Terminal.stderrIsTerminal && !context.json && options.action != .watch
         )
+        launch.watchInterval = options.watchInterval
         let selection: ActionLaunch.Selection
         switch ActionLaunch.select(context.options, launch) {
         case .success(let selected): selection = selected

@@ -35,13 +35,26 @@ final class HealthWorker: NodeWorker {
         log.withLock { $0.append("\(phase) \(node.host)") }
         var record = HostRecord(node: node, address: node.host, status: .ok)
         if unreachable.contains(node.host) || changedHostKeys.contains(node.host) {
-            record.status = .unreachable
-            record.errorClass = changedHostKeys.contains(node.host) ? "host_key_changed" : "refused"
+            record.status = changedHostKeys.contains(node.host) ? .failed : .timeout
+            record.errorClass = changedHostKeys.contains(node.host) ? "host_key_changed" : "connect_timeout"
             record.message = changedHostKeys.contains(node.host) ? "HOST KEY CHANGED" : "connection refused"
             return record
         }
         switch phase {
         case .verify, .postflight:
+            if phase == .verify {
+                let now = WallTime.now
+                record.steps = [
+                    StepRecord(
+                        name: "verify",
+                        command: "dcos_install.sh --verify",
+                        result: isBroken(node.host) ? .failed : .ok,
+                        exitStatus: isBroken(node.host) ? 1 : 0,
+                        started: now,
+                        finished: now
+                    )
+                ]
+            }
             if isBroken(node.host) {
                 record.status = .failed
                 record.checks = [NodeCheck(name: "units", severity: .error, status: .fail, detail: "not active: x")]
@@ -137,7 +150,7 @@ struct RepairOrchestratorTests {
         )
         let outcome = await repair(worker, skip: ["a5": "backing off after 2 failed repairs"])
         let records = Dictionary(uniqueKeysWithValues: outcome.records.map { ($0.node.host, $0) })
-        #expect(records["a1"]?.status == .unreachable)
+        #expect(records["a1"]?.status == .timeout)
         #expect(records["a1"]?.message.hasPrefix("not repaired: it cannot be reached") == true)
         #expect(records["a2"]?.message.contains("--accept-host-key a2") == true, "\(records["a2"]?.message ?? "")")
         #expect(records["a5"]?.status == .skipped)

@@ -3,6 +3,7 @@ import InstallerConfig
 import InstallerManifest
 import InstallerRender
 import InstallerSSH
+import InstallerSystem
 
 /// Everything one action run needs, resolved by the command line from the validated config.
 public struct ActionRequest: Sendable {
@@ -298,23 +299,49 @@ public enum ActionRunner {
         for record in records {
             recorder.journal("host-finish", journalFields(record, phase: request.action.mainPhase, request: request))
         }
+        await updateInventory(request, records: records, configID: configID, runID: recorder.runID, recorder: recorder)
         recorder.journal(
             "run-finish",
             ["result": .string(report.result.rawValue), "exit_code": .int(Int(report.exitCode))]
         )
         await recorder.writeReport(report.json)
         await recorder.flush()
-        updateInventory(request, records: records, configID: configID, runID: recorder.runID)
         return .success(report)
     }
 
     /// genconf/state/nodes.json after the run: what each node now has installed, or that it has nothing.
-    static func updateInventory(_ request: ActionRequest, records: [HostRecord], configID: String?, runID: String) {
-        guard case .success(var inventory) = NodeInventory.load(stateDirectory: request.stateDirectory) else { return }
-        let before = inventory
-        inventory.apply(records, phase: request.action.mainPhase, configID: configID, runID: runID)
-        guard inventory != before else { return }
-        try? inventory.save(stateDirectory: request.stateDirectory)
+    /// Read, changed and written under its own lock (--status runs beside other actions). A failure is
+    /// journaled: the run itself is done.
+    static func updateInventory(
+        _ request: ActionRequest,
+        records: [HostRecord],
+        configID: String?,
+        runID: String,
+        recorder: RunRecorder
+    ) async {
+        let lockPath = NodeInventory.path(stateDirectory: request.stateDirectory) + ".lock"
+        var lock: FileLock?
+        for _ in 0..<100 {
+            lock = try? FileLock.acquire(lockPath)
+            if lock != nil { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        defer { lock?.unlock() }
+        let problem: String?
+        switch NodeInventory.load(stateDirectory: request.stateDirectory) {
+        case .failure(let error): problem = error.message
+        case .success(var inventory):
+            let before = inventory
+            inventory.apply(records, phase: request.action.mainPhase, configID: configID, runID: runID)
+            guard inventory != before else { return }
+            do {
+                try inventory.save(stateDirectory: request.stateDirectory)
+                problem = nil
+            } catch {
+                problem = "\(error)"
+            }
+        }
+        if let problem { recorder.journal("inventory-error", ["message": .string(problem)]) }
     }
 
     /// The cluster-wide checks join each host's checks (first); a failed error check fails the host.

@@ -33,18 +33,29 @@ public struct RepairOutcome: Sendable {
 }
 
 extension Orchestrator {
-    /// Why a node's status cannot be fixed by repairing it, or nil when repairing it can.
+    /// Why a node's status cannot be fixed by repairing it, or nil when repairing it can: only a node that
+    /// answered the status check (its `--verify` ran) is repaired.
     static func unrepairable(_ record: HostRecord) -> String? {
+        if record.status == .ok || record.steps.contains(where: { $0.name == "verify" && $0.exitStatus != nil }) {
+            return nil
+        }
+        switch record.errorClass {
+        case "host_key_changed"?:
+            return
+                "its host key changed (a replaced machine?): check the new key, then repair it with --repair --accept-host-key \(record.node.host)"
+        case "host_key_unknown"?:
+            return "its host key is not known and ssh_known_hosts_policy is strict: \(record.message)"
+        case "authentication"?:
+            return "it does not accept the login: \(record.message)"
+        default:
+            break
+        }
         switch record.status {
-        case .ok, .failed, .timeout: return nil
-        case .unreachable:
-            if record.errorClass == "host_key_changed" {
-                return
-                    "its host key changed (a replaced machine?): check the new key, then repair it with --repair --accept-host-key \(record.node.host)"
-            }
+        case .unreachable, .timeout:
             return
                 "it cannot be reached (\(record.message)): a powered-off machine comes back when it boots, or a blank one at its address is installed"
         case .skipped, .cancelled: return "it was not checked"
+        case .ok, .failed: return "its status could not be read (\(record.message))"
         }
     }
 

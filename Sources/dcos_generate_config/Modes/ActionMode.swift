@@ -56,8 +56,9 @@ enum ActionMode {
             )
         }
         // A dry run contacts no host and writes no run record, so it needs no lock. (--upgrade --dry-run
-        // probes the nodes, read-only, and records that like a run.)
-        guard !options.dryRun || options.action == .upgrade else {
+        // probes the nodes, read-only, and records that like a run.) --status changes no node and has no
+        // --resume: it runs beside another action (an operator's look while --watch runs).
+        guard (!options.dryRun || options.action == .upgrade) && options.action != .status else {
             return await perform(context, options, launch, selection)
         }
         // One action at a time per genconf directory, from before the run record (and the journal that

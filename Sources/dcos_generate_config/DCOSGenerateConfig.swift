@@ -191,7 +191,7 @@ struct DCOSGenerateConfig: ParsableCommand {
     @Option(help: .hidden)
     var resumeRun: String?
 
-    @Flag(help: "--uninstall: do not ask for the cluster name.")
+    @Flag(help: "--uninstall, --decommission: do not ask for the cluster name or the hosts to be typed.")
     var yes = false
 
     @Option(
@@ -341,6 +341,13 @@ struct DCOSGenerateConfig: ParsableCommand {
         if (dryRun || resume || resumeRun != nil) && !isAction {
             throw ValidationError(
                 "--dry-run and --resume are options of --preflight, --deploy, --postflight, --install-prereqs, --uninstall and --upgrade."
+            )
+        }
+        if (dryRun || resume || resumeRun != nil), let mode = modes.first,
+            [.status, .repair, .watch, .decommission].contains(mode)
+        {
+            throw ValidationError(
+                "\(mode.rawValue) takes neither --dry-run nor --resume: --status is what --repair would look at, and --repair and --watch start from the cluster as it is."
             )
         }
         if dryRun && (resume || resumeRun != nil) {

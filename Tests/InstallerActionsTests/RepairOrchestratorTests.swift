@@ -237,6 +237,17 @@ struct WatchTests {
         #expect(log.all.first { $0.kind == "repair-failed" }?.text.contains("next try in round 3") == true)
     }
 
+    @Test("A node that cannot be repaired (a changed host key) is journaled once with the way to accept it")
+    func cannotRepairIsJournaledOnce() async {
+        let worker = HealthWorker(broken: [], changedHostKeys: ["a3"])
+        let (outcome, log) = await watch(worker, rounds: 3)
+        #expect(outcome.stopReason == nil)
+        let said = log.all.filter { $0.kind == "cannot-repair" }
+        #expect(said.count == 1, "\(log.all)")
+        #expect(said.first?.text.contains("--accept-host-key a3") == true)
+        #expect(said.first?.hosts == ["a3"])
+    }
+
     @Test("Ctrl-C ends the watch during its sleep")
     func cancellation() async {
         let worker = HealthWorker(broken: [])

@@ -54,6 +54,34 @@ final class HostKeyTests {
         #expect(try String(contentsOfFile: knownHosts, encoding: .utf8).split(separator: "\n").count == 1)
     }
 
+    @Test("--accept-host-key: a replaced machine's old entries (plain and hashed) go, its new key is recorded")
+    func forgetHostKeyAcceptsTheReplacedMachine() async throws {
+        let server = try await lab.startSSHD()
+        let impostor = try await lab.startSSHD()
+        let knownHosts = lab.knownHostsPath()
+        let parts = impostor.hostKeyPublic.split(separator: " ")
+        let name = "[\(server.address)]:\(server.port)"
+        // The old key, recorded twice (plain, and a copy hashed by ssh-keygen -H), beside another host's entry.
+        try "\(name) \(parts[0]) \(parts[1])\n".write(toFile: knownHosts + ".hashed", atomically: true, encoding: .utf8)
+        try await sh("/usr/bin/ssh-keygen", ["-H", "-f", knownHosts + ".hashed"])
+        let hashed = try String(contentsOfFile: knownHosts + ".hashed", encoding: .utf8)
+        let other = "[198.18.0.99]:22 \(parts[0]) \(parts[1])"
+        try "\(name) \(parts[0]) \(parts[1])\n\(other)\n\(hashed)".write(
+            toFile: knownHosts,
+            atomically: true,
+            encoding: .utf8
+        )
+        let target = lab.target(server.address, port: server.port, knownHosts: knownHosts)
+        #expect(await check(target).error?.code == .hostKeyChanged)
+        #expect(try target.forgetHostKey() == 2)
+        #expect(try String(contentsOfFile: knownHosts, encoding: .utf8) == other + "\n")
+        let accepted = await check(target)
+        #expect(accepted.error == nil)
+        #expect(accepted.notes.contains { $0.contains("recorded new host key") })
+        #expect(try target.forgetHostKey() == 1)
+        #expect(try target.forgetHostKey() == 0)
+    }
+
     @Test func strictRefusesUnknownAndAcceptsKnown() async throws {
         let server = try await lab.startSSHD()
         let knownHosts = lab.knownHostsPath()

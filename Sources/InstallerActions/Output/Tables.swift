@@ -78,6 +78,67 @@ public enum Tables {
         return out
     }
 
+    /// `--status`: one row per node with what it runs and each fact of its `--verify`: RELEASE and CONFIG
+    /// (what it runs; `other` when not the served configuration), FILES, UNITS, ADMINROUTER, ZOOKEEPER (the
+    /// master's mode) and AGENT (registered), `ok`, `FAIL` or `-` (not checked); then each failure in full.
+    public static func status(_ report: RunReport) -> String {
+        let facts = ["files", "units", "adminrouter", "zookeeper-quorum", "agent-registered"]
+        var rows: [[String]] = [
+            ["HOST", "ROLE", "RESULT", "RELEASE", "CONFIG", "FILES", "UNITS", "ADMINROUTER", "ZOOKEEPER", "AGENT"]
+        ]
+        // "configuration abc, role slave, release 1.11.0": the word after `key` in one of the parts.
+        func field(_ detail: String, after key: String) -> String? {
+            for part in detail.split(whereSeparator: { $0 == "," || $0 == ";" }) {
+                let words = part.split(separator: " ")
+                let keyWords = key.split(separator: " ")
+                if words.count > keyWords.count, Array(words.prefix(keyWords.count)) == keyWords {
+                    return String(words[keyWords.count])
+                }
+            }
+            return nil
+        }
+        for record in report.records {
+            let checks = Dictionary(record.checks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            let installed = checks["installed"]
+            let release = installed?.status == .pass ? field(installed!.detail, after: "release") ?? "?" : "-"
+            var config = "-"
+            if let check = checks["configuration"] {
+                let runs = field(check.detail, after: "configuration") ?? "?"
+                config = check.status == .pass ? String(runs.prefix(12)) : "other"
+            }
+            if checks["in-config"]?.status == .fail { config = "not in config.yaml" }
+            var row = [
+                record.address, record.node.role.rawValue,
+                record.status == .ok ? "ok" : record.status.rawValue, release, config,
+            ]
+            for name in facts {
+                guard let check = checks[name] else {
+                    row.append("-")
+                    continue
+                }
+                if name == "zookeeper-quorum", check.status == .pass {
+                    row.append(field(check.detail, after: "this node is") ?? "ok")
+                } else {
+                    row.append(check.status == .pass ? "ok" : check.status == .skip ? "skip" : "FAIL")
+                }
+            }
+            rows.append(row)
+        }
+        var out = grid(rows)
+        var details: [String] = []
+        for record in report.records {
+            if record.status != .ok && record.checks.allSatisfy({ !$0.isFailedError }) {
+                details.append("  \(record.address): \(record.errorClass ?? record.status.rawValue): \(record.message)")
+            }
+            for check in record.checks where check.status == .fail {
+                details.append("  \(record.address): \(check.name): \(check.detail)")
+            }
+        }
+        if !details.isEmpty { out += "\nNot converged or not healthy:\n" + details.joined(separator: "\n") + "\n" }
+        out += "\n" + verdict(report) + "\n"
+        return out
+    }
+
     static func verdict(_ report: RunReport) -> String {
         let total = report.records.count
         let ok = report.count(.ok)

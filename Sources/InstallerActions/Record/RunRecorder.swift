@@ -98,11 +98,24 @@ public final class RunRecorder: Sendable {
         }
     }
 
+    /// A host's log, and the journal, past these sizes are renamed to `NAME.1` (replacing the one before)
+    /// and started again: a `--watch` that runs for months keeps at most twice each on disk.
+    static let hostLogLimit = 16 << 20
+    static let journalLimit = 64 << 20
+
     private static func append(_ text: String, to path: String, sync: Bool) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
         let bytes = Array(text.utf8)
+        var fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        var status = stat()
+        let limit = path.hasSuffix(".jsonl") ? journalLimit : hostLogLimit
+        if fstat(fd, &status) == 0, Int(status.st_size) + bytes.count > limit, status.st_size > 0 {
+            close(fd)
+            rename(path, path + ".1")
+            fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { return }
+        }
+        defer { close(fd) }
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }

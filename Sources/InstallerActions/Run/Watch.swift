@@ -63,6 +63,8 @@ extension Orchestrator {
     ) async -> WatchOutcome {
         let quiet = StatusQuietObserver(inner: observer)
         var backoff: [String: (failures: Int, nextRound: Int)] = [:]
+        // Why a node cannot be repaired, as last journaled (said again only when it changes).
+        var cannot: [String: String] = [:]
         var last: [HostRecord] = []
         var gates: [HostRecord] = []
         var repairedHosts: [String] = []
@@ -153,6 +155,24 @@ extension Orchestrator {
                 if let reason = outcome.stopReason {
                     observer.decision("repair-stopped", "Round \(round): \(reason).", hosts: [])
                 }
+            }
+            for record in unhealthy {
+                let host = record.node.host
+                guard let reason = unrepairable(record) else {
+                    cannot[host] = nil
+                    continue
+                }
+                if cannot[host] != reason {
+                    cannot[host] = reason
+                    observer.decision(
+                        "cannot-repair",
+                        "Round \(round): not repairing \(host): \(reason).",
+                        hosts: [host]
+                    )
+                }
+            }
+            for host in Array(cannot.keys) where !unhealthy.contains(where: { $0.node.host == host }) {
+                cannot[host] = nil
             }
             if let rounds = policy.rounds, round >= rounds { break }
             let elapsed = ContinuousClock.now - started

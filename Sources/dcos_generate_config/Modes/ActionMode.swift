@@ -199,8 +199,9 @@ enum ActionMode {
             printResult(runReport.json.encoded(pretty: true))
         } else {
             printResult(
-                options.action == .preflight || options.action == .status
-                    ? Tables.preflight(runReport) : Tables.summary(runReport)
+                options.action == .preflight
+                    ? Tables.preflight(runReport)
+                    : options.action == .status ? Tables.status(runReport) : Tables.summary(runReport)
             )
         }
         context.logger.info(

@@ -62,17 +62,7 @@ public enum Tables {
             rows.append(row)
         }
         var out = grid(rows)
-        var details: [String] = []
-        for record in report.records {
-            if record.status != .ok && record.checks.allSatisfy({ !$0.isFailedError }) {
-                details.append("  \(record.address): \(record.errorClass ?? record.status.rawValue): \(record.message)")
-            }
-            for check in record.checks where check.status == .fail {
-                details.append(
-                    "  \(record.address): \(check.name) \(check.severity == .error ? "FAIL" : "warn"): \(check.detail)"
-                )
-            }
-        }
+        let details = failures(report) { check in "\(check.name) \(check.severity == .error ? "FAIL" : "warn")" }
         if !details.isEmpty { out += "\nFailed checks:\n" + details.joined(separator: "\n") + "\n" }
         out += "\n" + verdict(report) + "\n"
         return out
@@ -125,18 +115,25 @@ public enum Tables {
             rows.append(row)
         }
         var out = grid(rows)
+        let details = failures(report) { $0.name }
+        if !details.isEmpty { out += "\nNot converged or not healthy:\n" + details.joined(separator: "\n") + "\n" }
+        out += "\n" + verdict(report) + "\n"
+        return out
+    }
+
+    /// Each host's failure in full: a failed host without a failed check says why, then every failed
+    /// check as `address: LABEL: detail`.
+    static func failures(_ report: RunReport, label: (NodeCheck) -> String) -> [String] {
         var details: [String] = []
         for record in report.records {
             if record.status != .ok && record.checks.allSatisfy({ !$0.isFailedError }) {
                 details.append("  \(record.address): \(record.errorClass ?? record.status.rawValue): \(record.message)")
             }
             for check in record.checks where check.status == .fail {
-                details.append("  \(record.address): \(check.name): \(check.detail)")
+                details.append("  \(record.address): \(label(check)): \(check.detail)")
             }
         }
-        if !details.isEmpty { out += "\nNot converged or not healthy:\n" + details.joined(separator: "\n") + "\n" }
-        out += "\n" + verdict(report) + "\n"
-        return out
+        return details
     }
 
     static func verdict(_ report: RunReport) -> String {

@@ -284,6 +284,19 @@ public enum Orchestrator {
         return records
     }
 
+    /// The masters' health gate: the postflight on every master (ZooKeeper's leader and quorum, units,
+    /// admin router), at most `limit` at once; their sessions are released after it.
+    static func mastersGate(
+        _ masters: [ClusterNode],
+        limit: Int,
+        worker: any NodeWorker,
+        observer: any ProgressObserver
+    ) async -> [String: HostRecord] {
+        let checked = await window(.postflight, masters, limit: limit, worker: worker, observer: observer) { _ in nil }
+        worker.release(masters)
+        return checked
+    }
+
     /// The record of a node the run did not start: cancelled after Ctrl-C, else skipped for `reason`.
     static func notStarted(_ node: ClusterNode, worker: any NodeWorker, reason: String?) -> HostRecord {
         let cancelled = Task.isCancelled

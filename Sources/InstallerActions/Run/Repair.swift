@@ -148,14 +148,12 @@ extension Orchestrator {
                 )
             }
             observer.note("Health gate after \(master.host): ZooKeeper and postflight on every master.")
-            let checked = await window(
-                .postflight,
+            let checked = await mastersGate(
                 clusterMasters,
                 limit: policy.parallelism,
                 worker: worker,
                 observer: observer
-            ) { _ in nil }
-            worker.release(clusterMasters)
+            )
             gates += clusterMasters.compactMap { checked[$0.host] }
             // A master that was broken and is repaired later may still fail the gate; the others must pass.
             let pending = Set(broken.filter { $0.role == .master && !repaired.contains($0) }.map(\.host))

@@ -31,8 +31,9 @@ extension Orchestrator {
         let list =
             record.node.role == .slave
             ? "agent_list" : record.node.role == .slave_public ? "public_agent_list" : "master_list"
+        let what = record.nodeResult == "absent" ? "DC/OS was not installed" : "DC/OS stopped and removed"
         record.message =
-            "decommissioned (\(record.message)); now remove \(record.node.host) from \(list) in genconf/config.yaml"
+            "decommissioned (\(record.message.isEmpty ? what : record.message)); now remove \(record.node.host) from \(list) in genconf/config.yaml"
         return record
     }
 

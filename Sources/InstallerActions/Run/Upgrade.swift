@@ -200,17 +200,13 @@ extension Orchestrator {
             observer.note(
                 "Health gate (\(when)): ZooKeeper and postflight on \(clusterMasters.count) master\(clusterMasters.count == 1 ? "" : "s")."
             )
-            let checked = await window(
-                .postflight,
+            let checked = await mastersGate(
                 clusterMasters,
                 limit: policy.parallelism,
                 worker: worker,
                 observer: observer
-            ) {
-                _ in nil
-            }
+            )
             gates += clusterMasters.compactMap { checked[$0.host] }
-            worker.release(clusterMasters)
             leader =
                 clusterMasters.first { master in
                     checked[master.host]?.checks.contains {

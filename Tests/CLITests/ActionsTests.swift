@@ -604,6 +604,51 @@ struct ActionsTests {
         #expect(cluster.events(FakeCluster.master).filter { $0.0 == "install-start" }.count == 1)
     }
 
+    @Test("--watch repairs a node on its own, journals the decision, and Ctrl-C ends it with 0 and a report")
+    func watchRepairsThenCtrlC() async throws {
+        let cluster = try await FakeCluster("")
+        #expect(try cluster.run(["--deploy"]).status == 0)
+        try cluster.tell(FakeCluster.agents[1], "verify", "changed")
+        var environment = ProcessInfo.processInfo.environment
+        environment["DCOS_INSTALL_REMOTE_DIR"] = cluster.remote
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Repo.binary)
+        process.arguments = ["--watch", "--interval", "1s", "--json", "--templates-dir", Repo.templates]
+        process.currentDirectoryURL = URL(fileURLWithPath: cluster.workspace.root)
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Bounded: the repair, then two more rounds (the node healthy again), then Ctrl-C.
+        let started = ContinuousClock.now
+        while !cluster.events(FakeCluster.agents[1]).contains(where: { $0.0 == "repair-end" })
+            && ContinuousClock.now - started < .seconds(60)
+        {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await Task.sleep(for: .seconds(2.5))
+        let interrupted = ContinuousClock.now
+        process.interrupt()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(ContinuousClock.now - interrupted < .seconds(15), "Ctrl-C took too long")
+        let report = try jsonObject(String(decoding: data, as: UTF8.self))
+        #expect(report["action"] as? String == "watch")
+        #expect(report["result"] as? String == "interrupted")
+        let runID = try #require(report["run_id"] as? String)
+        let journal = try String(
+            contentsOfFile: cluster.workspace.genconf + "/state/\(runID)/journal.jsonl",
+            encoding: .utf8
+        )
+        #expect(journal.contains("\"event\":\"watch-repaired\""), "\(journal)")
+        #expect(journal.contains("\"event\":\"watch-healthy\""))
+        // Only the changed node was repaired, once.
+        #expect(cluster.events(FakeCluster.agents[1]).filter { $0.0 == "repair-start" }.count == 1)
+        #expect(!cluster.events(FakeCluster.master).contains { $0.0 == "repair-start" })
+    }
+
     @Test func usageErrors() async throws {
         let cluster = try await FakeCluster()
         let both = try cluster.run(["--deploy", "--preflight"])

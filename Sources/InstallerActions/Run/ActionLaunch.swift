@@ -136,10 +136,14 @@ public enum ActionLaunch {
         }
         if options.action == .decommission {
             let masters = nodes.filter { $0.role == .master }
-            if !masters.isEmpty && config.masterDiscovery == "static" {
+            if !masters.isEmpty {
+                let why =
+                    config.masterDiscovery == "static"
+                    ? "with master_discovery: static the masters of a cluster cannot change (their ZooKeeper ensemble and every agent name them)"
+                    : "this release's ZooKeeper ensemble is the masters as --genconf wrote them, which taking one out would leave without a member it counts on"
                 return .failure(
                     .refused(
-                        "\(masters.map(\.host).joined(separator: ", ")) \(masters.count == 1 ? "is a master" : "are masters"); with master_discovery: static the masters of a cluster cannot change (their ZooKeeper ensemble and every agent name them), so a master cannot be decommissioned. Replace a failed master's machine at the same address and run --repair instead."
+                        "\(masters.map(\.host).joined(separator: ", ")) \(masters.count == 1 ? "is a master" : "are masters"); \(why), so a master cannot be decommissioned. Replace a failed master's machine at the same address and run --repair instead."
                     )
                 )
             }

@@ -186,7 +186,8 @@ struct ActionsTests {
         #expect(result.status == 3, "\(result.stderr)")
         hosts = try hostsByName(try jsonObject(result.stdout))
         #expect((hosts[dropped]?["error"] as? [String: Any])?["class"] as? String == "not_in_config")
-        #expect((hosts[dropped]?["message"] as? String ?? "").contains("--decommission \(dropped)"))
+        let listed = hosts[dropped]?["message"] as? String ?? ""
+        #expect(listed.contains("--decommission \(dropped)"), "\(listed)")
 
         result = try cluster.run(["--decommission", dropped], stdin: Data("wrong\n".utf8))
         #expect(result.status == 1)
@@ -194,7 +195,8 @@ struct ActionsTests {
         result = try cluster.run(["--decommission", dropped, "--json"], stdin: Data("\(dropped)\n".utf8))
         #expect(result.status == 0, "\(result.stderr)")
         hosts = try hostsByName(try jsonObject(result.stdout))
-        #expect((hosts[dropped]?["message"] as? String ?? "").contains("now remove \(dropped) from agent_list"))
+        let decommissioned = hosts[dropped]?["message"] as? String ?? ""
+        #expect(decommissioned.contains("now remove \(dropped) from agent_list"), "\(decommissioned)")
         result = try cluster.run(["--status", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try hostsByName(try jsonObject(result.stdout))[dropped] == nil)

@@ -105,7 +105,9 @@ public enum DiagnosticsBundle {
         if let manifest = FileReader.text(request.genconfDirectory + "/serve/manifest.json", limit: 16 << 20) {
             files["bootstrap/serve-manifest.json"] = manifest
         }
-        let runs = ((try? FileReader.directoryEntries(state)) ?? []).filter(isRunID).sorted().suffix(request.runs)
+        let runs = ((try? FileReader.directoryEntries(state)) ?? []).filter(RunRecorder.isRunID).sorted().suffix(
+            request.runs
+        )
         for run in runs {
             var paths = ["report.json", "journal.jsonl"]
             paths += ((try? FileReader.directoryEntries(state + "/" + run + "/hosts")) ?? []).sorted().map {
@@ -185,12 +187,6 @@ public enum DiagnosticsBundle {
                 "every value of a secret key of config.yaml (\(ValidatedConfig.secretKeys.sorted().joined(separator: ", "))) is replaced by '\(SecretScrubber.mark)' in every file"
             ),
         ])
-    }
-
-    /// `20240501T120000Z-k3x9`.
-    static func isRunID(_ name: String) -> Bool {
-        let parts = name.split(separator: "-")
-        return parts.count == 2 && parts[0].count == 16 && parts[0].hasSuffix("Z") && parts[1].count == 4
     }
 
     /// A host as a directory name: letters, digits, dots, dashes; anything else `_`.

@@ -512,4 +512,9 @@ enum InstallerVersion {
         else { return nil }
         return commit
     }
+
+    /// `dcos_generate_config 0.13.0 (commit abc) for DC/OS 1.11.13`: `-V`, and the diagnostics' summary.
+    static var line: String {
+        "dcos_generate_config \(installer) (commit \(commit ?? "unknown")) for DC/OS \(version)"
+    }
 }

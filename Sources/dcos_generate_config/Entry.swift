@@ -1,4 +1,5 @@
 import ArgumentParser
+import InstallerActions
 import InstallerSystem
 
 #if canImport(Glibc)
@@ -49,7 +50,7 @@ extension DCOSGenerateConfig {
             let argument = arguments[index]
             if argument.hasPrefix("--resume=") {
                 out += ["--resume-run", String(argument.dropFirst("--resume=".count))]
-            } else if argument == "--resume", index + 1 < arguments.count, isRunID(arguments[index + 1]) {
+            } else if argument == "--resume", index + 1 < arguments.count, RunRecorder.isRunID(arguments[index + 1]) {
                 out += ["--resume-run", arguments[index + 1]]
                 index += 1
             } else {
@@ -58,14 +59,5 @@ extension DCOSGenerateConfig {
             index += 1
         }
         return out
-    }
-
-    static func isRunID(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == 16, !parts[1].isEmpty else { return false }
-        let stamp = Array(parts[0])
-        let digits = stamp[0..<8] + stamp[9..<15]
-        return stamp[8] == "T" && stamp[15] == "Z" && digits.allSatisfy(\.isNumber)
-            && parts[1].allSatisfy { $0.isLowercase || $0.isNumber }
     }
 }

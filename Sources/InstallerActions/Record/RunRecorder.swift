@@ -24,6 +24,16 @@ public final class RunRecorder: Sendable {
         return started.compact + "-" + suffix
     }
 
+    /// True for a name `makeRunID` makes: `20240501T120000Z-k3x9`.
+    public static func isRunID(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 16, !parts[1].isEmpty else { return false }
+        let stamp = Array(parts[0])
+        let digits = stamp[0..<8] + stamp[9..<15]
+        return stamp[8] == "T" && stamp[15] == "Z" && digits.allSatisfy(\.isNumber)
+            && parts[1].allSatisfy { $0.isLowercase || $0.isNumber }
+    }
+
     /// Creates the run directory under `stateDirectory` (created when missing), with a new run id.
     public static func create(stateDirectory: String, started: WallTime) -> Result<RunRecorder, ActionError> {
         create(stateDirectory: stateDirectory, runID: makeRunID(started: started))

@@ -251,16 +251,7 @@ public enum ActionRunner {
                 records = records.map { record in
                     request.retired.contains(record.node) ? Orchestrator.retired(record) : record
                 }
-            case .decommission:
-                records = await Orchestrator.parallel(
-                    .uninstall,
-                    nodes: request.nodes,
-                    done: done,
-                    limit: request.policy.parallelism,
-                    worker: worker,
-                    observer: observer
-                ).map(Orchestrator.decommissioned)
-            case .postflight, .uninstall, .installPrereqs:
+            case .postflight, .uninstall, .installPrereqs, .decommission:
                 records = await Orchestrator.parallel(
                     request.action.mainPhase,
                     nodes: request.nodes,
@@ -269,6 +260,7 @@ public enum ActionRunner {
                     worker: worker,
                     observer: observer
                 )
+                if request.action == .decommission { records = records.map(Orchestrator.decommissioned) }
             }
             group.cancelAll()
         }

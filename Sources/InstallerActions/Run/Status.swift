@@ -16,7 +16,7 @@ extension Orchestrator {
         record.status = .failed
         record.errorClass = "not_in_config"
         record.message =
-            "installed as \(record.node.role.rawValue) but not in config.yaml: remove it with --decommission \(record.node.host), or add it back to \(record.node.role == .master ? "master_list" : record.node.role == .slave ? "agent_list" : "public_agent_list")"
+            "installed as \(record.node.role.rawValue) but not in config.yaml: remove it with --decommission \(record.node.host), or add it back to \(listKey(record.node.role))"
         record.checks.insert(
             NodeCheck(name: "in-config", severity: .error, status: .fail, detail: "not in config.yaml"),
             at: 0
@@ -24,13 +24,20 @@ extension Orchestrator {
         return record
     }
 
+    /// The config.yaml key that lists nodes of `role`.
+    static func listKey(_ role: Role) -> String {
+        switch role {
+        case .master: "master_list"
+        case .slave: "agent_list"
+        case .slave_public: "public_agent_list"
+        }
+    }
+
     /// `--decommission`: an uninstalled node is out of the cluster; the operator drops it from config.yaml.
     static func decommissioned(_ record: HostRecord) -> HostRecord {
         guard record.status == .ok else { return record }
         var record = record
-        let list =
-            record.node.role == .slave
-            ? "agent_list" : record.node.role == .slave_public ? "public_agent_list" : "master_list"
+        let list = listKey(record.node.role)
         let what = record.nodeResult == "absent" ? "DC/OS was not installed" : "DC/OS stopped and removed"
         record.message =
             "decommissioned (\(record.message.isEmpty ? what : record.message)); now remove \(record.node.host) from \(list) in genconf/config.yaml"

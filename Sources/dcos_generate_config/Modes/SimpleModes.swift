@@ -35,9 +35,7 @@ enum VersionMode {
     static func run(text: Bool) -> Int32 {
         let commit = InstallerVersion.commit
         if text {
-            printResult(
-                "dcos_generate_config \(InstallerVersion.installer) (commit \(commit ?? "unknown")) for DC/OS \(InstallerVersion.version)"
-            )
+            printResult(InstallerVersion.line)
         } else {
             printResult(
                 JSONValue.object([

@@ -53,8 +53,7 @@ enum SupportBundleMode {
             document: document,
             scrubber: SecretScrubber(config: selection.config),
             node: NodeDiagnostics(remoteDirectory: ActionLaunch.defaultRemoteDirectory),
-            installerVersion:
-                "dcos_generate_config \(InstallerVersion.installer) (commit \(InstallerVersion.commit ?? "unknown")) for DC/OS \(InstallerVersion.version)"
+            installerVersion: InstallerVersion.line
         )
         let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
         typealias Collected = Result<DiagnosticsBundle.Outcome, DiagnosticsBundle.Failure>

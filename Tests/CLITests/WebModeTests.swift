@@ -82,7 +82,8 @@ struct WebModeTests {
     @Test("a deploy started from the API runs under the action lock, streams its progress and resumes from the CLI")
     func deployFromTheWeb() async throws {
         let cluster = try await FakeCluster("deploy_canary: 1\ndeploy_max_in_flight: 1")
-        try cluster.tell(FakeCluster.master, "sleep", "2")
+        // Long enough that the busy checks below run while the deploy does, even on a loaded machine.
+        try cluster.tell(FakeCluster.master, "sleep", "6")
         var web = try await WebProcess.start(cluster)
         defer { TestProcesses.stop(web.pid) }
 
